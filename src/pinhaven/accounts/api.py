@@ -1,0 +1,120 @@
+"""HTTP: /v5 user_account; /ext/v1 profiles and follows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from pinhaven.accounts import follows, service
+from pinhaven.accounts.present import present_account, present_profile, present_user_summary
+from pinhaven.accounts.schemas import AccountRead, ProfileRead, UserPage
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards import members
+from pinhaven.boards import service as boards_service
+from pinhaven.boards.present import present_boards
+from pinhaven.boards.schemas import BoardPage
+from pinhaven.deps import BaseUrl, CurrentViewer, DbSession, Pagination, Scopes, user_id_of, v5_scopes
+from pinhaven.pins import service as pins_service
+from pinhaven.pins.present import present_pins
+from pinhaven.pins.schemas import PinPage
+
+router = APIRouter(tags=["accounts"])
+
+AccountsRead = Annotated[Viewer, Depends(v5_scopes("user_accounts:read"))]
+
+
+@router.get("/v5/user_account", response_model=AccountRead)
+def get_user_account(db: DbSession, viewer: AccountsRead, base_url: BaseUrl) -> AccountRead:
+    user = service.get_or_raise(db=db, user_id=user_id_of(viewer))
+    return present_account(db=db, viewer=viewer, user=user, base_url=base_url)
+
+
+# --- /ext/v1: profiles and follows (not in Pinterest v5) -------------------------------------------
+
+ext_router = APIRouter(prefix="/ext/v1", tags=["people"])
+FollowWrite = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
+
+
+@ext_router.get("/users/{username}", response_model=ProfileRead)
+def get_profile(db: DbSession, viewer: CurrentViewer, username: str, base_url: BaseUrl) -> ProfileRead:
+    user = service.get_by_username_or_raise(db=db, username=username)
+    return present_profile(db=db, viewer=viewer, user=user, base_url=base_url)
+
+
+@ext_router.get("/users/{username}/boards", response_model=BoardPage)
+def list_user_boards(
+    db: DbSession, viewer: CurrentViewer, username: str, page: Pagination, base_url: BaseUrl
+) -> BoardPage:
+    user = service.get_by_username_or_raise(db=db, username=username)
+    result = boards_service.list_for_owner(db=db, viewer=viewer, owner_id=user.id, page=page)
+    return BoardPage(
+        items=present_boards(db=db, boards=result.items, base_url=base_url), bookmark=result.bookmark
+    )
+
+
+@ext_router.get("/users/{username}/pins", response_model=PinPage)
+def list_user_pins(
+    db: DbSession,
+    viewer: CurrentViewer,
+    username: str,
+    page: Pagination,
+    base_url: BaseUrl,
+    kind: Annotated[Literal["all", "created", "saved"], Query()] = "all",
+) -> PinPage:
+    user = service.get_by_username_or_raise(db=db, username=username)
+    result = pins_service.list_for_creator(
+        db=db,
+        viewer=viewer,
+        creator_id=user.id,
+        page=page,
+        exclude_repins=kind == "created",
+        exclude_native=kind == "saved",
+    )
+    return PinPage(
+        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url),
+        bookmark=result.bookmark,
+    )
+
+
+@ext_router.post("/users/{username}/follow", response_model=ProfileRead)
+def follow(db: DbSession, viewer: FollowWrite, username: str, base_url: BaseUrl) -> ProfileRead:
+    user = follows.follow_user(db=db, viewer=viewer, username=username)
+    return present_profile(db=db, viewer=viewer, user=user, base_url=base_url)
+
+
+@ext_router.delete("/users/{username}/follow", response_model=ProfileRead)
+def unfollow(db: DbSession, viewer: FollowWrite, username: str, base_url: BaseUrl) -> ProfileRead:
+    user = follows.unfollow_user(db=db, viewer=viewer, username=username)
+    return present_profile(db=db, viewer=viewer, user=user, base_url=base_url)
+
+
+@ext_router.get("/users/{username}/followers", response_model=UserPage)
+def list_followers(db: DbSession, username: str, page: Pagination, base_url: BaseUrl) -> UserPage:
+    user = service.get_by_username_or_raise(db=db, username=username)
+    result = follows.list_followers(db=db, user_id=user.id, page=page)
+    return UserPage(
+        items=[present_user_summary(db=db, user=u, base_url=base_url) for u in result.items],
+        bookmark=result.bookmark,
+    )
+
+
+@ext_router.get("/users/{username}/following", response_model=UserPage)
+def list_following(db: DbSession, username: str, page: Pagination, base_url: BaseUrl) -> UserPage:
+    user = service.get_by_username_or_raise(db=db, username=username)
+    result = follows.list_following(db=db, user_id=user.id, page=page)
+    return UserPage(
+        items=[present_user_summary(db=db, user=u, base_url=base_url) for u in result.items],
+        bookmark=result.bookmark,
+    )
+
+
+@ext_router.get("/users/{username}/following/boards", response_model=BoardPage)
+def list_followed_boards(
+    db: DbSession, viewer: CurrentViewer, username: str, page: Pagination, base_url: BaseUrl
+) -> BoardPage:
+    user = service.get_by_username_or_raise(db=db, username=username)
+    result = members.list_followed_boards(db=db, viewer=viewer, user_id=user.id, page=page)
+    return BoardPage(
+        items=present_boards(db=db, boards=result.items, base_url=base_url), bookmark=result.bookmark
+    )

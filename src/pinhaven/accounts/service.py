@@ -1,0 +1,203 @@
+"""Users, passwords, profiles and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.models import ApiToken, User
+from pinhaven.accounts.passwords import hash_password, verify_password
+from pinhaven.accounts.scopes import DEFAULT_TOKEN_SCOPES, Viewer, parse_scopes
+from pinhaven.db.base import utcnow
+from pinhaven.errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "phv_"
+
+
+def _check_username(username: str) -> str:
+    if not USERNAME_RE.match(username):
+        raise InvalidInput("must be 3–30 letters, digits or underscores", field="username")
+    return username
+
+
+def _check_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise InvalidInput("is not a valid email address", field="email")
+    return email.lower()
+
+
+def _check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field="password")
+    if len(password) > 1024:
+        raise InvalidInput("must be at most 1024 characters", field="password")
+    return password
+
+
+def get(*, db: Session, user_id: int) -> User | None:
+    return db.get(User, user_id)
+
+
+def get_or_raise(*, db: Session, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found.")
+    return user
+
+
+def get_by_username(*, db: Session, username: str) -> User | None:
+    return db.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def get_by_username_or_raise(*, db: Session, username: str) -> User:
+    user = get_by_username(db=db, username=username)
+    if user is None:
+        raise NotFound(f"User {username!r} not found.")
+    return user
+
+
+def create(
+    *,
+    db: Session,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    account_type: str = "PINNER",
+) -> User:
+    """A new user; usernames and emails are unique regardless of case."""
+    _check_username(username)
+    email = _check_email(email)
+    _check_password(password)
+    if account_type not in ("PINNER", "BUSINESS"):
+        raise InvalidInput("must be PINNER or BUSINESS", field="account_type")
+    if get_by_username(db=db, username=username) is not None:
+        raise Conflict(f"The username {username!r} is taken.")
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("An account with that email already exists.")
+    user = User(
+        username=username,
+        email=email,
+        password_hash=hash_password(password),
+        display_name=display_name.strip()[:100] or username,
+        account_type=account_type,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(*, db: Session, login: str, password: str) -> User | None:
+    """The user whose username or email and password match, else None."""
+    login = login.strip()
+    if "@" in login:
+        user = db.scalar(select(User).where(User.email == login.lower()))
+    else:
+        user = get_by_username(db=db, username=login)
+    if user is None:
+        verify_password(
+            hash_password("timing-equaliser"), password
+        )  # same cost whether or not the user exists
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+def change_password(*, db: Session, user: User, current_password: str, new_password: str) -> None:
+    """Change the password and end every other session."""
+    if not verify_password(user.password_hash, current_password):
+        raise InvalidInput("is not your current password", field="current_password")
+    user.password_hash = hash_password(_check_password(new_password))
+    user.session_version += 1
+    db.flush()
+
+
+def update_profile(
+    *,
+    db: Session,
+    user: User,
+    display_name: str | None = None,
+    about: str | None = None,
+    website_url: str | None = None,
+    profile_image_id: int | None = None,
+) -> User:
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not 1 <= len(display_name) <= 100:
+            raise InvalidInput("must be 1–100 characters", field="display_name")
+        user.display_name = display_name
+    if about is not None:
+        if len(about) > 500:
+            raise InvalidInput("must be at most 500 characters", field="about")
+        user.about = about
+    if website_url is not None:
+        website_url = website_url.strip()
+        if website_url and not re.match(r"^https?://[^\s]+$", website_url):
+            raise InvalidInput("must be an http(s) URL", field="website_url")
+        if len(website_url) > 2048:
+            raise InvalidInput("must be at most 2048 characters", field="website_url")
+        user.website_url = website_url
+    if profile_image_id is not None:
+        user.profile_image_id = profile_image_id
+    db.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    *, db: Session, user: User, name: str, scopes: str | list[str] | tuple[str, ...] = DEFAULT_TOKEN_SCOPES
+) -> tuple[ApiToken, str]:
+    """A new API token; the plaintext is returned once and only its hash is kept."""
+    name = name.strip()
+    if not 1 <= len(name) <= 100:
+        raise InvalidInput("must be 1–100 characters", field="name")
+    try:
+        scope_set = parse_scopes(scopes)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="scopes") from exc
+    if not scope_set:
+        raise InvalidInput("choose at least one scope", field="scopes")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id, name=name, token_hash=_token_hash(plaintext), scopes=" ".join(sorted(scope_set))
+    )
+    db.add(token)
+    db.flush()
+    return token, plaintext
+
+
+def list_tokens(*, db: Session, user: User) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(*, db: Session, user: User, token_id: int) -> ApiToken:
+    token = db.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("Token not found.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.flush()
+    return token
+
+
+def viewer_for_token(*, db: Session, plaintext: str) -> Viewer:
+    """The viewer a bearer token stands for; Unauthorized when unknown or revoked."""
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext)))
+    if token is None or token.revoked_at is not None:
+        raise Unauthorized("Authentication failed: unknown or revoked access token.")
+    now = utcnow()
+    # Record use at minute granularity: a write per request would serialise readers on SQLite.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+    return Viewer(user_id=token.user_id, scopes=parse_scopes(token.scopes), via="token")

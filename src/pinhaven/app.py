@@ -1,0 +1,176 @@
+"""Builds the ASGI app: one router per domain, one error handler, one body-size guard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pinhaven import __version__
+from pinhaven.config import Settings, load_settings
+from pinhaven.context import AppContext, build_context
+from pinhaven.errors import PinhavenError
+
+log = logging.getLogger("pinhaven")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def error_body(status: int, message: str, code: int | None = None) -> dict[str, Any]:
+    return {"code": code if code is not None else status, "message": message}
+
+
+class BodySizeLimit:
+    """Answers 413 before reading more than `max_bytes` of a request body, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(send)
+            return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not response_started:
+                await self._reject(send)
+
+    async def _reject(self, send: Send) -> None:
+        response = JSONResponse(
+            error_body(413, f"Request body is larger than {self.max_bytes} bytes."), status_code=413
+        )
+        await response({"type": "http"}, _empty_receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b""}
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/v5", "/ext/", "/media/", "/openapi.json", "/docs")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, status: int, message: str, code: int | None = None) -> Response:
+    if _wants_html(request):
+        from pinhaven.web.errors import error_page
+
+        return error_page(request, status, message)
+    headers = {"Retry-After": "60"} if status == 429 else None
+    return JSONResponse(error_body(status, message, code), status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        field = ".".join(location) or "request"
+        parts.append(f"{field}: {error.get('msg', 'invalid')}")
+    return "Invalid parameters: " + "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PinhavenError)
+    async def pinhaven_error(request: Request, exc: PinhavenError) -> Response:
+        return _error_response(request, exc.status, exc.message, exc.error_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _error_response(request, 400, _validation_message(exc), 1)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+        if exc.status_code == 404 and message == "Not Found":
+            message = "Not found."
+        return _error_response(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "Internal error; it has been logged.")
+
+
+def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None) -> FastAPI:
+    """The whole application: /v5, /ext/v1, /media and the web pages over one context."""
+    if ctx is None:
+        ctx = build_context(settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from pinhaven.runtime import start_background, stop_background
+
+        start_background(ctx)
+        try:
+            yield
+        finally:
+            stop_background(ctx)
+
+    app = FastAPI(
+        title="Pinhaven",
+        version=__version__,
+        description="Self-hosted visual discovery. `/v5` follows Pinterest API v5; `/ext/v1` adds what v5 lacks.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    for router in _routers():
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)  # type: ignore[arg-type]
+    return app
+
+
+def _routers() -> list[Any]:
+    # One line per domain's HTTP layer.
+    from pinhaven.accounts import api as accounts_api
+    from pinhaven.boards import api as boards_api
+    from pinhaven.pins import api as pins_api
+
+    return [
+        accounts_api.router,
+        accounts_api.ext_router,
+        boards_api.router,
+        boards_api.ext_router,
+        pins_api.router,
+        pins_api.ext_router,
+    ]

@@ -1,0 +1,140 @@
+"""Privacy rules in one place: who may see and change which boards and pins.
+
+Every surface (API, pages, feeds, search, related, visual search, media) filters through these functions.
+Rules:
+  * A PUBLIC board and its pins are visible to everyone.
+  * Any other board (SECRET, PROTECTED) is visible only to its owner and collaborators, and only through
+    credentials that carry the read_secret scope (`boards:read_secret` for boards, `pins:read_secret` for
+    pins). Web sessions carry every scope; a token without read_secret never sees secret content, even its
+    owner's.
+  * What a caller may not see answers 404 (`NotFound`), never 403, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.models import Board, BoardCollaborator
+from pinhaven.errors import Forbidden, NotFound
+from pinhaven.pins.models import Pin
+
+PUBLIC = "PUBLIC"
+
+
+def _member_clause(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.user_id is None:
+        return false()
+    return or_(
+        Board.owner_id == viewer.user_id,
+        Board.id.in_(select(BoardCollaborator.board_id).where(BoardCollaborator.user_id == viewer.user_id)),
+    )
+
+
+def visible_boards_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """WHERE clause over `Board` selecting the boards `viewer` may see."""
+    if not viewer.sees_secret_boards:
+        return Board.privacy == PUBLIC
+    return or_(Board.privacy == PUBLIC, _member_clause(viewer))
+
+
+def visible_pins_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """WHERE clause over `Board` (joined to `Pin`) selecting the pins `viewer` may see."""
+    if not viewer.sees_secret_pins:
+        return Board.privacy == PUBLIC
+    return or_(Board.privacy == PUBLIC, _member_clause(viewer))
+
+
+def is_member(*, db: Session, viewer: Viewer, board: Board) -> bool:
+    """Owner or collaborator (regardless of scopes)."""
+    if viewer.user_id is None:
+        return False
+    if board.owner_id == viewer.user_id:
+        return True
+    return db.get(BoardCollaborator, (board.id, viewer.user_id)) is not None
+
+
+def can_see_board(*, db: Session, viewer: Viewer, board: Board) -> bool:
+    if board.privacy == PUBLIC:
+        return True
+    return viewer.sees_secret_boards and is_member(db=db, viewer=viewer, board=board)
+
+
+def can_see_pin_on(*, db: Session, viewer: Viewer, board: Board) -> bool:
+    """May `viewer` see pins that sit on `board`?"""
+    if board.privacy == PUBLIC:
+        return True
+    return viewer.sees_secret_pins and is_member(db=db, viewer=viewer, board=board)
+
+
+def access_board(*, db: Session, viewer: Viewer, board_id: int | None) -> Board:
+    """The board if `viewer` may see it, else NotFound."""
+    board = db.get(Board, board_id) if board_id is not None else None
+    if board is None or not can_see_board(db=db, viewer=viewer, board=board):
+        raise NotFound("Board not found.")
+    return board
+
+
+def access_board_as_owner(*, db: Session, viewer: Viewer, board_id: int | None) -> Board:
+    """The board if `viewer` owns it (edit, delete, sections, collaborators)."""
+    board = access_board(db=db, viewer=viewer, board_id=board_id)
+    if board.owner_id != viewer.user_id:
+        raise Forbidden("Only the board's owner can change it.")
+    _require_secret_write(viewer, board, "boards:write_secret")
+    return board
+
+
+def access_board_for_pinning(*, db: Session, viewer: Viewer, board_id: int | None) -> Board:
+    """The board if `viewer` may add pins to it: its owner or a collaborator."""
+    board = access_board(db=db, viewer=viewer, board_id=board_id)
+    if not is_member(db=db, viewer=viewer, board=board):
+        raise Forbidden("You can only add pins to your own boards or boards you collaborate on.")
+    _require_secret_write(viewer, board, "pins:write_secret")
+    return board
+
+
+def _require_secret_write(viewer: Viewer, board: Board, scope: str) -> None:
+    if board.privacy != PUBLIC and viewer.via == "token" and not viewer.has(scope):
+        raise Forbidden(f"Changing secret content needs the {scope} scope.")
+
+
+def access_pin(*, db: Session, viewer: Viewer, pin_id: int | None) -> Pin:
+    """The pin if `viewer` may see it, else NotFound."""
+    pin = db.get(Pin, pin_id) if pin_id is not None else None
+    if pin is None:
+        raise NotFound("Pin not found.")
+    board = db.get(Board, pin.board_id)
+    if board is None or not can_see_pin_on(db=db, viewer=viewer, board=board):
+        raise NotFound("Pin not found.")
+    return pin
+
+
+def access_pin_for_edit(*, db: Session, viewer: Viewer, pin_id: int | None) -> Pin:
+    """The pin if `viewer` may change or delete it: its creator or the board's owner."""
+    pin = access_pin(db=db, viewer=viewer, pin_id=pin_id)
+    board = db.get(Board, pin.board_id)
+    assert board is not None
+    if viewer.user_id not in (pin.creator_id, board.owner_id):
+        raise Forbidden("You can only change your own pins.")
+    _require_secret_write(viewer, board, "pins:write_secret")
+    return pin
+
+
+def visible_pin_ids(*, db: Session, viewer: Viewer, pin_ids: Iterable[int]) -> set[int]:
+    """The subset of `pin_ids` that `viewer` may see (one query; for candidate lists from indexes)."""
+    ids = list(set(pin_ids))
+    if not ids:
+        return set()
+    visible: set[int] = set()
+    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        rows = db.scalars(
+            select(Pin.id)
+            .join(Board, Board.id == Pin.board_id)
+            .where(Pin.id.in_(chunk), visible_pins_clause(viewer))
+        )
+        visible.update(rows)
+    return visible

@@ -1,0 +1,73 @@
+"""Tables of the boards domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pinhaven.db.base import Base, IdMixin, utcnow
+
+PRIVACY_VALUES = ("PUBLIC", "PROTECTED", "SECRET")
+
+
+class Board(IdMixin, Base):
+    __tablename__ = "boards"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name_key"),
+        Index("ix_boards_privacy_id", "privacy", "id"),
+    )
+
+    owner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(180))
+    name_key: Mapped[str] = mapped_column(String(180))  # lower-cased name: unique per owner
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    privacy: Mapped[str] = mapped_column(String(16), default="PUBLIC")
+    cover_pin_id: Mapped[int | None] = mapped_column(
+        BigInteger, nullable=True
+    )  # chosen cover; else newest pin
+    pin_count: Mapped[int] = mapped_column(default=0)
+    follower_count: Mapped[int] = mapped_column(default=0)
+    collaborator_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    board_pins_modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BoardSection(IdMixin, Base):
+    __tablename__ = "board_sections"
+    __table_args__ = (UniqueConstraint("board_id", "name_key"),)
+
+    board_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("boards.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(180))
+    name_key: Mapped[str] = mapped_column(String(180))
+    pin_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BoardCollaborator(Base):
+    """A user who may add pins to someone else's board and see it when it is secret."""
+
+    __tablename__ = "board_collaborators"
+    __table_args__ = (Index("ix_board_collaborators_user", "user_id"),)
+
+    board_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BoardFollow(Base):
+    __tablename__ = "board_follows"
+    __table_args__ = (Index("ix_board_follows_board", "board_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    board_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

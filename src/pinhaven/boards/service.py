@@ -1,0 +1,270 @@
+"""Boards and sections: create, read, update, delete, list; counters kept current on every write."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import PUBLIC, access_board, access_board_as_owner, visible_boards_clause
+from pinhaven.boards.models import PRIVACY_VALUES, Board, BoardCollaborator, BoardFollow, BoardSection
+from pinhaven.db.base import utcnow
+from pinhaven.errors import Conflict, InvalidInput, NotFound
+from pinhaven.pagination import Page, PageParams, bookmark_int, page_from_rows
+from pinhaven.pins.models import Pin
+
+MAX_NAME = 180
+MAX_DESCRIPTION = 500
+
+
+def _clean_name(name: str, *, field: str = "name") -> str:
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= MAX_NAME:
+        raise InvalidInput(f"must be 1–{MAX_NAME} characters", field=field)
+    return name
+
+
+def _clean_description(description: str | None) -> str | None:
+    if description is None:
+        return None
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(f"must be at most {MAX_DESCRIPTION} characters", field="description")
+    return description
+
+
+def _check_privacy(privacy: str, *, allowed: tuple[str, ...] = PRIVACY_VALUES) -> str:
+    if privacy not in allowed:
+        raise InvalidInput(f"must be one of {', '.join(allowed)}", field="privacy")
+    return privacy
+
+
+def _ensure_unique_name(db: Session, owner_id: int, name: str, *, except_id: int | None = None) -> None:
+    query = select(Board.id).where(Board.owner_id == owner_id, Board.name_key == name.lower())
+    existing = db.scalar(query)
+    if existing is not None and existing != except_id:
+        raise Conflict(f"You already have a board named {name!r}.")
+
+
+def create(
+    *, db: Session, owner_id: int, name: str, description: str | None = None, privacy: str = PUBLIC
+) -> Board:
+    name = _clean_name(name)
+    _check_privacy(privacy)
+    _ensure_unique_name(db, owner_id, name)
+    board = Board(
+        owner_id=owner_id,
+        name=name,
+        name_key=name.lower(),
+        description=_clean_description(description),
+        privacy=privacy,
+    )
+    db.add(board)
+    db.flush()
+    return board
+
+
+def update(
+    *,
+    db: Session,
+    viewer: Viewer,
+    board_id: int | None,
+    name: str | None = None,
+    description: str | None = None,
+    description_set: bool = False,
+    privacy: str | None = None,
+) -> Board:
+    """Change a board the viewer owns; `description_set` distinguishes 'set to null' from 'not given'."""
+    board = access_board_as_owner(db=db, viewer=viewer, board_id=board_id)
+    if name is not None:
+        name = _clean_name(name)
+        _ensure_unique_name(db, board.owner_id, name, except_id=board.id)
+        board.name, board.name_key = name, name.lower()
+    if description_set:
+        board.description = _clean_description(description)
+    if privacy is not None and privacy != board.privacy:
+        _check_privacy(privacy, allowed=("PUBLIC", "SECRET"))
+        board.privacy = privacy
+        db.flush()
+        recount_saves_from_board(db=db, board_id=board.id)
+    db.flush()
+    return board
+
+
+def delete_board(*, db: Session, viewer: Viewer, board_id: int | None) -> None:
+    """Delete a board with its sections and pins; counters of everything they touched are fixed."""
+    from pinhaven.pins.service import delete_pins
+
+    board = access_board_as_owner(db=db, viewer=viewer, board_id=board_id)
+    delete_pins(db=db, pin_ids=list(db.scalars(select(Pin.id).where(Pin.board_id == board.id))))
+    for model in (BoardSection, BoardCollaborator, BoardFollow):
+        db.execute(delete(model).where(model.board_id == board.id))
+    db.delete(board)
+    db.flush()
+
+
+def get_visible(*, db: Session, viewer: Viewer, board_id: int | None) -> Board:
+    return access_board(db=db, viewer=viewer, board_id=board_id)
+
+
+def list_for_owner(
+    *, db: Session, viewer: Viewer, owner_id: int, page: PageParams, privacy: str | None = None
+) -> Page[Board]:
+    """Boards of `owner_id` that `viewer` may see, newest first; `privacy` narrows (v5 `privacy` filter)."""
+    query = select(Board).where(Board.owner_id == owner_id, visible_boards_clause(viewer))
+    if privacy in ("PUBLIC", "SECRET", "PROTECTED"):
+        query = query.where(Board.privacy == privacy)
+    elif privacy == "PUBLIC_AND_SECRET":
+        query = query.where(Board.privacy.in_(("PUBLIC", "SECRET")))
+    cursor = bookmark_int(page.bookmark)
+    if cursor is not None:
+        query = query.where(Board.id < cursor)
+    rows = list(db.scalars(query.order_by(Board.id.desc()).limit(page.page_size + 1)))
+    return page_from_rows(rows, page.page_size, lambda b: b.id)
+
+
+def list_member_boards(*, db: Session, user_id: int) -> list[Board]:
+    """Every board the user owns or collaborates on (the save dialog's choices), by name."""
+    collab = select(BoardCollaborator.board_id).where(BoardCollaborator.user_id == user_id)
+    query = select(Board).where((Board.owner_id == user_id) | Board.id.in_(collab)).order_by(Board.name_key)
+    return list(db.scalars(query))
+
+
+def search_boards(
+    *, db: Session, viewer: Viewer, query_text: str | None, page: PageParams, owner_id: int | None = None
+) -> Page[Board]:
+    """Boards whose name or description contains the query, among those the viewer may see."""
+    query = select(Board).where(visible_boards_clause(viewer))
+    if owner_id is not None:
+        query = query.where(Board.owner_id == owner_id)
+    if query_text:
+        like = f"%{_escape_like(query_text.lower())}%"
+        query = query.where(
+            func.lower(Board.name).like(like, escape="\\")
+            | func.lower(Board.description).like(like, escape="\\")
+        )
+    cursor = bookmark_int(page.bookmark)
+    if cursor is not None:
+        query = query.where(Board.id < cursor)
+    rows = list(db.scalars(query.order_by(Board.id.desc()).limit(page.page_size + 1)))
+    return page_from_rows(rows, page.page_size, lambda b: b.id)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- sections -------------------------------------------------------------------------------------
+
+
+def create_section(*, db: Session, viewer: Viewer, board_id: int | None, name: str) -> BoardSection:
+    board = access_board_as_owner(db=db, viewer=viewer, board_id=board_id)
+    name = _clean_name(name)
+    _ensure_unique_section(db, board.id, name)
+    section = BoardSection(board_id=board.id, name=name, name_key=name.lower())
+    db.add(section)
+    db.flush()
+    return section
+
+
+def _ensure_unique_section(db: Session, board_id: int, name: str, *, except_id: int | None = None) -> None:
+    existing = db.scalar(
+        select(BoardSection.id).where(
+            BoardSection.board_id == board_id, BoardSection.name_key == name.lower()
+        )
+    )
+    if existing is not None and existing != except_id:
+        raise Conflict(f"This board already has a section named {name!r}.")
+
+
+def get_section(*, db: Session, board: Board, section_id: int | None) -> BoardSection:
+    section = db.get(BoardSection, section_id) if section_id is not None else None
+    if section is None or section.board_id != board.id:
+        raise NotFound("Section not found.")
+    return section
+
+
+def update_section(
+    *, db: Session, viewer: Viewer, board_id: int | None, section_id: int | None, name: str
+) -> BoardSection:
+    board = access_board_as_owner(db=db, viewer=viewer, board_id=board_id)
+    section = get_section(db=db, board=board, section_id=section_id)
+    name = _clean_name(name)
+    _ensure_unique_section(db, board.id, name, except_id=section.id)
+    section.name, section.name_key = name, name.lower()
+    db.flush()
+    return section
+
+
+def delete_section(*, db: Session, viewer: Viewer, board_id: int | None, section_id: int | None) -> None:
+    """Delete a section; as on Pinterest, its pins are deleted with it."""
+    board = access_board_as_owner(db=db, viewer=viewer, board_id=board_id)
+    section = get_section(db=db, board=board, section_id=section_id)
+    pin_ids = list(db.scalars(select(Pin.id).where(Pin.section_id == section.id)))
+    if pin_ids:
+        from pinhaven.pins.service import delete_pins
+
+        delete_pins(db=db, pin_ids=pin_ids)
+    db.delete(section)
+    db.flush()
+
+
+def list_sections(
+    *, db: Session, viewer: Viewer, board_id: int | None, page: PageParams
+) -> Page[BoardSection]:
+    board = access_board(db=db, viewer=viewer, board_id=board_id)
+    query = select(BoardSection).where(BoardSection.board_id == board.id)
+    cursor = bookmark_int(page.bookmark)
+    if cursor is not None:
+        query = query.where(BoardSection.id > cursor)
+    rows = list(db.scalars(query.order_by(BoardSection.id).limit(page.page_size + 1)))
+    return page_from_rows(rows, page.page_size, lambda s: s.id)
+
+
+# --- counters -------------------------------------------------------------------------------------
+
+
+def note_pins_added(*, db: Session, board_id: int, section_id: int | None, count: int = 1) -> None:
+    now = utcnow()
+    db.execute(
+        sql_update(Board)
+        .where(Board.id == board_id)
+        .values(pin_count=Board.pin_count + count, board_pins_modified_at=now)
+    )
+    if section_id is not None:
+        db.execute(
+            sql_update(BoardSection)
+            .where(BoardSection.id == section_id)
+            .values(pin_count=BoardSection.pin_count + count)
+        )
+
+
+def note_pins_removed(*, db: Session, board_id: int, section_id: int | None, count: int = 1) -> None:
+    note_pins_added(db=db, board_id=board_id, section_id=section_id, count=-count)
+
+
+def _parents_of_pins_on(db: Session, board_id: int) -> list[int]:
+    return [
+        pid
+        for pid in db.scalars(
+            select(Pin.parent_pin_id).where(Pin.board_id == board_id, Pin.parent_pin_id.is_not(None))
+        )
+        if pid is not None
+    ]
+
+
+def recount_saves(*, db: Session, pin_ids: list[int]) -> None:
+    """Recompute `save_count` (saves on public boards) of the given pins."""
+    for pin_id in set(pin_ids):
+        count = db.scalar(
+            select(func.count())
+            .select_from(Pin)
+            .join(Board, Board.id == Pin.board_id)
+            .where(Pin.parent_pin_id == pin_id, Board.privacy == PUBLIC)
+        )
+        db.execute(sql_update(Pin).where(Pin.id == pin_id).values(save_count=count or 0))
+
+
+def recount_saves_from_board(*, db: Session, board_id: int) -> None:
+    """A board's privacy changed: the save counts of the pins its pins were saved from change with it."""
+    recount_saves(db=db, pin_ids=_parents_of_pins_on(db, board_id))

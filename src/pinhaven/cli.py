@@ -1,0 +1,184 @@
+"""Command line: `pinhaven init | serve | users | tokens | ...` — every command calls the same services as the API."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pinhaven.config import ConfigError, Settings, load_settings
+from pinhaven.context import AppContext, build_context
+from pinhaven.db.engine import session_scope
+from pinhaven.errors import PinhavenError
+
+app = typer.Typer(help="Pinhaven: self-hosted visual discovery.", no_args_is_help=True, add_completion=False)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+tokens_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data folder (default: PINHAVEN_DATA_DIR or ./data).")
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def settings_for(data_dir: Path | None = None) -> Settings:
+    try:
+        return load_settings(data_dir=data_dir) if data_dir else load_settings()
+    except ConfigError as exc:
+        raise fail(str(exc), 2) from exc
+
+
+def context_for(data_dir: Path | None = None) -> AppContext:
+    return build_context(settings_for(data_dir))
+
+
+@app.command()
+def init(data_dir: DataDir = None) -> None:
+    """Create the data folder and bring the database schema up to date."""
+    ctx = context_for(data_dir)
+    typer.echo(f"database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDir = None,
+    worker_threads: Annotated[
+        int | None, typer.Option("--worker-threads", help="Background worker threads (0 disables).")
+    ] = None,
+    processes: Annotated[
+        int, typer.Option(help="Server processes (needs PostgreSQL/MySQL or SQLite WAL).")
+    ] = 1,
+) -> None:
+    """Serve the API, the web pages and the media (migrating the database first)."""
+    import os
+
+    import uvicorn
+
+    settings = settings_for(data_dir)
+    if worker_threads is not None:
+        settings = settings.with_overrides(worker_threads=worker_threads)
+        os.environ["PINHAVEN_WORKER_THREADS"] = str(worker_threads)
+    if data_dir is not None:
+        os.environ["PINHAVEN_DATA_DIR"] = str(data_dir)
+    build_context(settings)  # migrate once, before any worker process starts
+    typer.echo(f"Pinhaven serving on http://{host}:{port}  (data: {settings.data_dir.resolve()})")
+    uvicorn.run(
+        "pinhaven.asgi:app",
+        host=host,
+        port=port,
+        workers=processes if processes > 1 else None,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    email: Annotated[str, typer.Option("--email", help="Email address.")],
+    display_name: Annotated[str, typer.Option("--display-name")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user; the password comes from stdin (when piped or --password-stdin) or a prompt."""
+    from pinhaven.accounts import service
+
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    ctx = context_for(data_dir)
+    try:
+        with session_scope(ctx.sessions) as db:
+            user = service.create(
+                db=db, username=username, email=email, password=password, display_name=display_name
+            )
+            typer.echo(f"created user {user.username} (id {user.id})")
+    except PinhavenError as exc:
+        raise fail(exc.message) from exc
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="A label for the token.")] = "cli",
+    scopes: Annotated[
+        str | None, typer.Option("--scopes", help="Comma-separated scopes (default: all v5 scopes).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API token for USERNAME and print it (only the token, on stdout)."""
+    from pinhaven.accounts import service
+    from pinhaven.accounts.scopes import ALL_SCOPES
+
+    ctx = context_for(data_dir)
+    try:
+        with session_scope(ctx.sessions) as db:
+            user = service.get_by_username_or_raise(db=db, username=username)
+            _, plaintext = service.create_token(db=db, user=user, name=name, scopes=scopes or ALL_SCOPES)
+    except PinhavenError as exc:
+        raise fail(exc.message) from exc
+    typer.echo(plaintext)
+
+
+@tokens_app.command("list")
+def tokens_list(username: str, data_dir: DataDir = None) -> None:
+    """List USERNAME's tokens (never the secrets)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from pinhaven.accounts import service
+
+    ctx = context_for(data_dir)
+    try:
+        with session_scope(ctx.sessions) as db:
+            user = service.get_by_username_or_raise(db=db, username=username)
+            tokens = service.list_tokens(db=db, user=user)
+    except PinhavenError as exc:
+        raise fail(exc.message) from exc
+    table = Table("id", "name", "scopes", "created", "last used", "revoked")
+    for token in tokens:
+        table.add_row(
+            str(token.id),
+            token.name,
+            token.scopes,
+            token.created_at.isoformat(timespec="seconds"),
+            token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "-",
+            token.revoked_at.isoformat(timespec="seconds") if token.revoked_at else "-",
+        )
+    Console().print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(username: str, token_id: str, data_dir: DataDir = None) -> None:
+    """Revoke one of USERNAME's tokens by id."""
+    from pinhaven.accounts import service
+    from pinhaven.db.ids import parse_id
+
+    ctx = context_for(data_dir)
+    parsed = parse_id(token_id)
+    if parsed is None:
+        raise fail(f"{token_id!r} is not a token id")
+    try:
+        with session_scope(ctx.sessions) as db:
+            user = service.get_by_username_or_raise(db=db, username=username)
+            service.revoke_token(db=db, user=user, token_id=parsed)
+    except PinhavenError as exc:
+        raise fail(exc.message) from exc
+    typer.echo(f"revoked token {token_id}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,165 @@
+"""Settings: embedded defaults, overridden by `PINHAVEN_*` environment variables.
+
+Read once at start-up into a frozen `Settings`; tests build their own with `load_settings(env={...})`.
+Every key has a cast and a default; a bad value raises `ConfigError` naming the key and the value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+
+class ConfigError(ValueError):
+    """A `PINHAVEN_*` variable holds a value that cannot be used."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    return tuple(ipaddress.ip_network(p, strict=False) for p in parts)
+
+
+def _str_tuple(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Pinhaven reads. Environment variable = `PINHAVEN_` + field name upper-cased."""
+
+    data_dir: Path = Path("data")
+    database_url: str = ""  # empty: sqlite file under data_dir
+    base_url: str = ""  # empty: taken from each request (Host header)
+    secret_key: str = field(default="", repr=False)  # empty: generated once, kept in data_dir/secret_key
+    media_dir: Path | None = None  # empty: data_dir/media
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 50_000_000
+    max_request_bytes: int = 32 * 1024 * 1024  # base64 of a max upload plus JSON around it
+    fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    fetch_timeout_seconds: float = 10.0
+    fetch_max_bytes: int = 20 * 1024 * 1024
+    worker_threads: int = 2
+    queue_backlog_warning: int = 1000
+    job_max_attempts: int = 5
+    job_lease_seconds: int = 60
+    password_hash_fast: bool = False  # cheaper argon2 parameters; tests only
+    login_rate_per_minute: int = 10
+    shard_id: int = -1  # snowflake worker/shard bits; -1 derives one from the process id
+    require_services: bool = False
+    log_level: str = "info"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'pinhaven.db').resolve()}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir if self.media_dir is not None else self.data_dir / "media"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:  # secrets stay out of logs
+        shown = ", ".join(
+            f"{f.name}={'***' if f.name == 'secret_key' else getattr(self, f.name)!r}" for f in fields(self)
+        )
+        return f"Settings({shown})"
+
+
+_CASTS: dict[str, Callable[[str], Any]] = {
+    "data_dir": Path,
+    "database_url": str,
+    "base_url": lambda v: v.rstrip("/"),
+    "secret_key": str,
+    "media_dir": lambda v: Path(v) if v else None,
+    "max_upload_bytes": int,
+    "max_pixels": int,
+    "max_request_bytes": int,
+    "fetch_allow_networks": _networks,
+    "fetch_timeout_seconds": float,
+    "fetch_max_bytes": int,
+    "worker_threads": int,
+    "queue_backlog_warning": int,
+    "job_max_attempts": int,
+    "job_lease_seconds": int,
+    "password_hash_fast": _bool,
+    "login_rate_per_minute": int,
+    "shard_id": int,
+    "require_services": _bool,
+    "log_level": str,
+}
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from `env` (default: the process environment) and explicit overrides."""
+    source = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for name, cast in _CASTS.items():
+        key = f"PINHAVEN_{name.upper()}"
+        if key in source:
+            try:
+                values[name] = cast(source[key])
+            except ValueError as exc:
+                raise ConfigError(f"{key}={source[key]!r} is not valid: {exc}") from exc
+    values.update(overrides)
+    settings = Settings(**values)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_stored_secret_key(settings.data_dir))
+    return settings
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    """The instance's signing key: generated on first start, kept in the data dir so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(key)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path.read_text().strip()
+
+
+SETTINGS_DOC: dict[str, str] = {
+    "data_dir": "Folder for the SQLite database, media files, indexes and the secret key.",
+    "database_url": "SQLAlchemy URL; empty means `sqlite:///<data_dir>/pinhaven.db`. "
+    "PostgreSQL: `postgresql+psycopg://...`; MariaDB/MySQL/TiDB: `mysql+pymysql://...`.",
+    "base_url": "Public URL of this instance (absolute media URLs); empty derives it from each request.",
+    "secret_key": "Key that signs session cookies and CSRF tokens; empty generates one in the data dir.",
+    "media_dir": "Folder for media files; empty means `<data_dir>/media`.",
+    "max_upload_bytes": "Largest accepted image upload, in bytes (413 above it).",
+    "max_pixels": "Largest accepted image, in pixels (width × height), checked before decoding.",
+    "max_request_bytes": "Largest accepted request body, in bytes (413 above it).",
+    "fetch_allow_networks": "Comma-separated CIDRs the URL fetcher may reach although private/loopback.",
+    "fetch_timeout_seconds": "Total time limit for one outbound fetch.",
+    "fetch_max_bytes": "Largest body the URL fetcher reads.",
+    "worker_threads": "Background worker threads inside `pinhaven serve` (0 disables them).",
+    "queue_backlog_warning": "Queue depth above which /ext/v1/health reports a backlog.",
+    "job_max_attempts": "Attempts before a failing job is moved to the dead state.",
+    "job_lease_seconds": "How long a worker holds a job before another may take it over.",
+    "password_hash_fast": "Use cheap argon2 parameters (tests only).",
+    "login_rate_per_minute": "Failed logins allowed per minute per username and address.",
+    "shard_id": "Snowflake shard bits (0–1023); -1 derives one from the process id.",
+    "require_services": "Fail instead of skipping service-backed tests when a server is absent.",
+    "log_level": "Log level for `serve` and `worker`.",
+}

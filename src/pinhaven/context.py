@@ -1,0 +1,34 @@
+"""What a running Pinhaven process holds: settings, database engine and session factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from pinhaven.accounts import passwords
+from pinhaven.config import Settings
+from pinhaven.db import ids
+from pinhaven.db.engine import SessionFactory, make_engine, make_session_factory
+from pinhaven.db.migrate import upgrade
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    sessions: SessionFactory
+    # Process-wide services that domains attach at start-up (media store, indexes, ...), by name.
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
+    """Connect to the database (migrating it unless told not to) and configure process-wide knobs."""
+    ids.configure(settings.shard_id)
+    passwords.configure(fast=settings.password_hash_fast)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade(engine)
+    return AppContext(settings=settings, engine=engine, sessions=make_session_factory(engine))

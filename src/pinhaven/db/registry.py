@@ -1,0 +1,18 @@
+"""Imports every domain's models so `Base.metadata` knows all tables (Alembic, tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from pinhaven.db.base import Base
+
+
+def all_metadata() -> MetaData:
+    # One import per domain that owns tables; add yours here.
+    import pinhaven.accounts.models
+    import pinhaven.boards.models
+    import pinhaven.jobs.models
+    import pinhaven.media.models
+    import pinhaven.pins.models  # noqa: F401
+
+    return Base.metadata

@@ -1,0 +1,1 @@
+"""Media: decoding, normalisation, variants, colour, the media store and HTTP serving."""

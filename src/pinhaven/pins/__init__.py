@@ -1,0 +1,1 @@
+"""Pins: pins, saves (repins), pin lifecycle."""

@@ -1,0 +1,210 @@
+"""HTTP: /v5 pins, board pins, saves and pin search (Pinterest API v5); /ext/v1 pin reads for any viewer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import access_pin
+from pinhaven.db.ids import parse_id
+from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Pagination, user_id_of, v5_scopes
+from pinhaven.errors import InvalidInput
+from pinhaven.pagination import Page, PageParams
+from pinhaven.pins import search, service
+from pinhaven.pins.models import Pin
+from pinhaven.pins.present import present_pin, present_pins
+from pinhaven.pins.schemas import PinCreate, PinPage, PinRead, PinSave, PinUpdate
+
+router = APIRouter(prefix="/v5", tags=["pins"])
+
+PinsRead = Annotated[Viewer, Depends(v5_scopes("boards:read", "pins:read"))]
+PinsWrite = Annotated[Viewer, Depends(v5_scopes("boards:read", "boards:write", "pins:read", "pins:write"))]
+SearchRead = Annotated[Viewer, Depends(v5_scopes("boards:read", "pins:read"))]
+CreativeType = Literal[
+    "REGULAR", "VIDEO", "SHOPPING", "CAROUSEL", "MAX_VIDEO", "SHOP_THE_PIN", "COLLECTION", "IDEA"
+]
+CreativeTypes = Annotated[list[CreativeType] | None, Query()]
+
+
+def _page(db: DbSession, viewer: Viewer, result: Page[Pin], base_url: str) -> PinPage:
+    return PinPage(
+        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url),
+        bookmark=result.bookmark,
+    )
+
+
+def _only_regular(creative_types: list[CreativeType] | None) -> bool:
+    """Pinhaven stores image pins only (REGULAR): a filter without REGULAR matches nothing."""
+    return creative_types is not None and "REGULAR" not in creative_types
+
+
+@router.get("/boards/{board_id}/pins", response_model=PinPage)
+def list_board_pins(
+    db: DbSession,
+    viewer: PinsRead,
+    board_id: str,
+    page: Pagination,
+    base_url: BaseUrl,
+    creative_types: CreativeTypes = None,
+    pin_metrics: bool = False,
+) -> PinPage:
+    result = service.list_for_board(db=db, viewer=viewer, board_id=parse_id(board_id), page=page)
+    if _only_regular(creative_types):
+        result = Page(items=[], bookmark=None)
+    return _page(db, viewer, result, base_url)
+
+
+@router.get("/boards/{board_id}/sections/{section_id}/pins", response_model=PinPage)
+def list_section_pins(
+    db: DbSession, viewer: PinsRead, board_id: str, section_id: str, page: Pagination, base_url: BaseUrl
+) -> PinPage:
+    section = parse_id(section_id)
+    if section is None:
+        raise InvalidInput("must be a numeric id", field="section_id")
+    result = service.list_for_board(
+        db=db, viewer=viewer, board_id=parse_id(board_id), page=page, section_id=section
+    )
+    return _page(db, viewer, result, base_url)
+
+
+@router.get("/pins", response_model=PinPage)
+def list_my_pins(
+    db: DbSession,
+    viewer: PinsRead,
+    page: Pagination,
+    base_url: BaseUrl,
+    pin_filter: Literal["exclude_native", "exclude_repins", "has_been_promoted"] | None = None,
+    include_protected_pins: bool = False,
+    pin_type: Literal["PRIVATE"] | None = None,
+    creative_types: CreativeTypes = None,
+    pin_metrics: bool = False,
+) -> PinPage:
+    if pin_filter == "has_been_promoted" or _only_regular(creative_types):
+        return PinPage(items=[], bookmark=None)  # Pinhaven pins are never promoted
+    result = service.list_for_creator(
+        db=db,
+        viewer=viewer,
+        creator_id=user_id_of(viewer),
+        page=page,
+        exclude_repins=pin_filter == "exclude_repins",
+        exclude_native=pin_filter == "exclude_native",
+    )
+    return _page(db, viewer, result, base_url)
+
+
+@router.post("/pins", response_model=PinRead, status_code=201)
+def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base_url: BaseUrl) -> PinRead:
+    parent_id = parse_id(body.parent_pin_id) if body.parent_pin_id else None
+    if parent_id is not None:
+        access_pin(db=db, viewer=viewer, pin_id=parent_id)
+    board_id = parse_id(body.board_id)
+    service.check_can_pin(db=db, viewer=viewer, board_id=board_id)  # before the (costly) image work
+    image = service.image_from_media_source(db=db, ctx=ctx, media_source=body.media_source)
+    pin = service.create(
+        db=db,
+        viewer=viewer,
+        board_id=board_id,
+        section_id=parse_id(body.board_section_id) if body.board_section_id else None,
+        image=image,
+        parent_pin_id=parent_id,
+        fields=service.PinFields(
+            title=body.title,
+            description=body.description,
+            link=body.link,
+            alt_text=body.alt_text,
+            note=body.note,
+            dominant_color=body.dominant_color,
+        ),
+    )
+    return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url)
+
+
+@router.get("/pins/{pin_id}", response_model=PinRead)
+def get_pin(
+    db: DbSession, viewer: PinsRead, pin_id: str, base_url: BaseUrl, pin_metrics: bool = False
+) -> PinRead:
+    pin = service.get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url)
+
+
+@router.patch("/pins/{pin_id}", response_model=PinRead)
+def update_pin(db: DbSession, viewer: PinsWrite, pin_id: str, body: PinUpdate, base_url: BaseUrl) -> PinRead:
+    changes = {name: getattr(body, name) for name in body.model_fields_set if name != "carousel_slots"}
+    for key in ("board_id", "board_section_id"):
+        if key in changes and changes[key] is not None:
+            changes[key] = parse_id(changes[key])
+    if "board_id" in changes and changes["board_id"] is None:
+        raise InvalidInput("cannot be null", field="board_id")
+    pin = service.update(db=db, viewer=viewer, pin_id=parse_id(pin_id), changes=changes)
+    return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url)
+
+
+@router.delete("/pins/{pin_id}", status_code=204, response_class=Response)
+def delete_pin(db: DbSession, viewer: PinsWrite, pin_id: str) -> Response:
+    service.delete_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    return Response(status_code=204)
+
+
+@router.post("/pins/{pin_id}/save", response_model=PinRead, status_code=201)
+def save_pin(db: DbSession, viewer: PinsWrite, pin_id: str, body: PinSave, base_url: BaseUrl) -> PinRead:
+    if body.board_id is None:
+        raise InvalidInput("is required: the board to save to", field="board_id")
+    pin = service.save(
+        db=db,
+        viewer=viewer,
+        pin_id=parse_id(pin_id),
+        board_id=parse_id(body.board_id),
+        section_id=parse_id(body.board_section_id) if body.board_section_id else None,
+    )
+    return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url)
+
+
+@router.get("/search/pins", response_model=PinPage)
+def search_my_pins(
+    db: DbSession,
+    viewer: SearchRead,
+    base_url: BaseUrl,
+    query: Annotated[str, Query(min_length=1, max_length=200)],
+    bookmark: Annotated[str | None, Query(max_length=512)] = None,
+) -> PinPage:
+    """v5 semantics: the token user's own pins."""
+    result = search.search_own_pins(
+        db=db,
+        viewer=viewer,
+        owner_id=user_id_of(viewer),
+        query_text=query,
+        page=PageParams(page_size=25, bookmark=bookmark),
+    )
+    return _page(db, viewer, result, base_url)
+
+
+# --- /ext/v1: any visible pin, board and section pins for any viewer (not in Pinterest v5) ----------
+
+ext_router = APIRouter(prefix="/ext/v1", tags=["pins"])
+
+
+@ext_router.get("/pins/{pin_id}", response_model=PinRead)
+def get_any_pin(db: DbSession, viewer: CurrentViewer, pin_id: str, base_url: BaseUrl) -> PinRead:
+    pin = service.get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url)
+
+
+@ext_router.get("/boards/{board_id}/pins", response_model=PinPage)
+def list_any_board_pins(
+    db: DbSession,
+    viewer: CurrentViewer,
+    board_id: str,
+    page: Pagination,
+    base_url: BaseUrl,
+    section_id: Annotated[str | None, Query(pattern=r"^\d+$", max_length=19)] = None,
+) -> PinPage:
+    result = service.list_for_board(
+        db=db,
+        viewer=viewer,
+        board_id=parse_id(board_id),
+        page=page,
+        section_id=parse_id(section_id) if section_id else None,
+    )
+    return _page(db, viewer, result, base_url)

@@ -1,0 +1,86 @@
+"""Request and response shapes of pins (Pinterest v5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pinhaven.boards.schemas import ID_PATTERN, Owner
+
+
+class ImageDetails(BaseModel):
+    width: int
+    height: int
+    url: str
+
+
+class PinMedia(BaseModel):
+    media_type: str = "image"
+    images: dict[str, ImageDetails]
+
+
+class PinRead(BaseModel):
+    id: str
+    created_at: str
+    link: str | None
+    title: str | None
+    description: str | None
+    dominant_color: str | None
+    alt_text: str | None
+    creative_type: str
+    board_id: str
+    board_section_id: str | None
+    board_owner: Owner
+    is_owner: bool
+    media: PinMedia
+    parent_pin_id: str | None
+    is_standard: bool
+    has_been_promoted: bool = False
+    note: str | None
+    pin_metrics: dict[str, Any] | None = None
+    # Pinhaven additions (extra fields are allowed by v5 clients)
+    source_domain: str | None = None
+    save_count: int = 0
+    creator: Owner | None = None
+    image_status: str = "ready"
+
+
+class PinPage(BaseModel):
+    items: list[PinRead]
+    bookmark: str | None
+
+
+class PinCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    board_id: str = Field(pattern=ID_PATTERN, max_length=19)
+    board_section_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
+    title: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=800)
+    link: str | None = Field(default=None, max_length=2048)
+    alt_text: str | None = Field(default=None, max_length=500)
+    dominant_color: str | None = Field(default=None, max_length=7)
+    parent_pin_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
+    note: str | None = Field(default=None, max_length=500)
+    media_source: dict[str, Any]
+
+
+class PinUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    title: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=800)
+    link: str | None = Field(default=None, max_length=2048)
+    alt_text: str | None = Field(default=None, max_length=500)
+    board_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
+    board_section_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
+    note: str | None = Field(default=None, max_length=500)
+    carousel_slots: list[dict[str, Any]] | None = None
+
+
+class PinSave(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    board_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
+    board_section_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)

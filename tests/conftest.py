@@ -1,0 +1,129 @@
+"""Fixtures: settings → database → context → app → client → users and tokens.
+
+Every test gets a fresh database. SQLite by default; modules that set
+`pytestmark = pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)` also run against the real
+PostgreSQL and MariaDB servers, each test in its own schema/database that the fixture creates and drops.
+A missing server skips those runs, unless PINHAVEN_REQUIRE_SERVICES=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from tests.factories import Account, make_account
+
+from pinhaven.app import create_app
+from pinhaven.config import Settings, load_settings
+from pinhaven.context import AppContext, build_context
+
+ALL_BACKENDS = ["sqlite", "postgresql", "mariadb"]
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+REQUIRE_SERVICES = os.environ.get("PINHAVEN_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests build settings explicitly: no PINHAVEN_* variable from the outside leaks in."""
+    for key in list(os.environ):
+        if key.startswith("PINHAVEN_") and key != "PINHAVEN_REQUIRE_SERVICES":
+            monkeypatch.delenv(key)
+
+
+def service_unavailable(name: str, exc: Exception) -> None:
+    message = f"{name} is not reachable ({type(exc).__name__}: {exc})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message}; PINHAVEN_REQUIRE_SERVICES=1 requires it")
+    pytest.skip(message)
+
+
+def _postgres_schema() -> Iterator[str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # any connection failure means "no server here"
+        service_unavailable("PostgreSQL at 127.0.0.1:5432", exc)
+    try:
+        yield f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _mariadb_database() -> Iterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = create_engine(MARIADB_ADMIN_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    except Exception as exc:
+        service_unavailable("MariaDB at 127.0.0.1:3306", exc)
+    try:
+        yield f"mysql+pymysql://root@127.0.0.1:3306/{name}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'pinhaven.db'}"
+    elif backend == "postgresql":
+        yield from _postgres_schema()
+    elif backend == "mariadb":
+        yield from _mariadb_database()
+    else:
+        raise ValueError(backend)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(
+        env={},
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        password_hash_fast=True,
+        worker_threads=0,  # tests run jobs explicitly (see `run_jobs`)
+        secret_key="test-secret-key",
+    )
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[AppContext]:
+    context = build_context(settings)
+    yield context
+    context.engine.dispose()
+
+
+@pytest.fixture
+def app(ctx: AppContext) -> FastAPI:
+    return create_app(ctx=ctx)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def alice(ctx: AppContext) -> Account:
+    return make_account(ctx, "alice")
+
+
+@pytest.fixture
+def bob(ctx: AppContext) -> Account:
+    return make_account(ctx, "bob")
