@@ -63,6 +63,7 @@ class Settings:
     shard_id: int = -1  # snowflake worker/shard bits; -1 derives one from the process id
     require_services: bool = False
     log_level: str = "info"
+    semantic_search: bool = True  # MiniLM vectors fused into text search (needs the `semantic` extra)
 
     @property
     def resolved_database_url(self) -> str:
@@ -105,6 +106,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "shard_id": int,
     "require_services": _bool,
     "log_level": str,
+    "semantic_search": _bool,
 }
 
 
@@ -162,4 +164,6 @@ SETTINGS_DOC: dict[str, str] = {
     "shard_id": "Snowflake shard bits (0–1023); -1 derives one from the process id.",
     "require_services": "Fail instead of skipping service-backed tests when a server is absent.",
     "log_level": "Log level for `serve` and `worker`.",
+    "semantic_search": "Embed pins with MiniLM and fuse meaning-based results into text search "
+    "(needs the `semantic` extra; off: keyword search only).",
 }

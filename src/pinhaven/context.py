@@ -18,7 +18,8 @@ from pinhaven.db.migrate import upgrade
 class AppContext:
     settings: Settings
     engine: Engine
-    sessions: SessionFactory
+    sessions: SessionFactory  # read-write transactions (BEGIN IMMEDIATE on SQLite)
+    read_sessions: SessionFactory  # read-only requests; on SQLite they never wait for a writer
     # Process-wide services that domains attach at start-up (media store, indexes, ...), by name.
     services: dict[str, Any] = field(default_factory=dict)
 
@@ -28,7 +29,10 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     ids.configure(settings.shard_id)
     passwords.configure(fast=settings.password_hash_fast)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    url = settings.resolved_database_url
+    engine = make_engine(url)
     if migrate:
         upgrade(engine)
-    return AppContext(settings=settings, engine=engine, sessions=make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    read_sessions = make_session_factory(make_engine(url, sqlite_read_only=True)) if url.startswith("sqlite") else sessions
+    return AppContext(settings=settings, engine=engine, sessions=sessions, read_sessions=read_sessions)

@@ -27,8 +27,13 @@ Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed before the response is sent, rolled back on any error."""
-    session = get_ctx(request).sessions()
+    """One transaction per request: committed before the response is sent, rolled back on any error.
+
+    GET/HEAD requests read only (see `AppContext.read_sessions`); anything they must record goes through
+    its own short write transaction.
+    """
+    ctx = get_ctx(request)
+    session = ctx.read_sessions() if request.method in SAFE_METHODS else ctx.sessions()
     try:
         yield session
         session.commit()
@@ -50,7 +55,13 @@ def get_viewer(request: Request, db: DbSession) -> Viewer:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Authentication failed: use 'Authorization: Bearer <token>'.")
-        return accounts_service.viewer_for_token(db=db, plaintext=token.strip())
+        viewer, stale_token_id = accounts_service.viewer_for_token(db=db, plaintext=token.strip())
+        if stale_token_id is not None:
+            if request.method in SAFE_METHODS:  # the request's session is read-only: stamp in a short one
+                accounts_service.record_token_use(sessions=get_ctx(request).sessions, token_id=stale_token_id)
+            else:  # the request already holds the write lock (SQLite): a second writer would wait for it
+                accounts_service.stamp_token_use(db=db, token_id=stale_token_id)
+        return viewer
     ctx = get_ctx(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     user = user_for_session_cookie(db=db, secret_key=ctx.settings.secret_key, cookie=cookie)

@@ -7,7 +7,7 @@ import base64
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import ALL_BACKENDS
-from tests.factories import Account, image_bytes, media_source
+from tests.factories import Account, media_source
 
 pytestmark = pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
 
@@ -231,7 +231,3 @@ def test_unknown_ids_are_404_json(client: TestClient, alice: Account) -> None:
     for url in ("/v5/pins/123", "/v5/pins/abc", "/v5/boards/999", "/v5/boards/999/pins", "/v5/nope"):
         response = client.get(url, headers=alice.headers)
         assert response.status_code == 404 and set(response.json()) == {"code", "message"}, url
-
-
-def test_image_bytes_factory_makes_distinct_images() -> None:
-    assert image_bytes(seed=1) != image_bytes(seed=2)

@@ -20,7 +20,7 @@ class User(IdMixin, Base):
     about: Mapped[str] = mapped_column(String(500), default="")
     website_url: Mapped[str] = mapped_column(String(2048), default="")
     profile_image_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("media_images.id", ondelete="SET NULL"), nullable=True
+        BigInteger, ForeignKey("media_images.id", ondelete="SET NULL"), nullable=True, index=True
     )
     account_type: Mapped[str] = mapped_column(String(16), default="PINNER")
     interests: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # topics picked at sign-up

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.models import ApiToken, User
 from pinhaven.accounts.passwords import hash_password, verify_password
 from pinhaven.accounts.scopes import DEFAULT_TOKEN_SCOPES, Viewer, parse_scopes
 from pinhaven.db.base import utcnow
+from pinhaven.db.engine import SessionFactory, session_scope
 from pinhaven.errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+log = logging.getLogger("pinhaven.accounts")
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -191,13 +197,29 @@ def revoke_token(*, db: Session, user: User, token_id: int) -> ApiToken:
     return token
 
 
-def viewer_for_token(*, db: Session, plaintext: str) -> Viewer:
-    """The viewer a bearer token stands for; Unauthorized when unknown or revoked."""
+def viewer_for_token(*, db: Session, plaintext: str) -> tuple[Viewer, int | None]:
+    """The viewer a bearer token stands for, and the token's id when its `last_used_at` is stale.
+
+    Unauthorized when the token is unknown or revoked.
+    """
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext)))
     if token is None or token.revoked_at is not None:
         raise Unauthorized("Authentication failed: unknown or revoked access token.")
-    now = utcnow()
-    # Record use at minute granularity: a write per request would serialise readers on SQLite.
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        token.last_used_at = now
-    return Viewer(user_id=token.user_id, scopes=parse_scopes(token.scopes), via="token")
+    viewer = Viewer(user_id=token.user_id, scopes=parse_scopes(token.scopes), via="token")
+    # Minute granularity: a write per request would serialise readers.
+    stale = token.last_used_at is None or utcnow() - token.last_used_at > timedelta(minutes=1)
+    return viewer, token.id if stale else None
+
+
+def stamp_token_use(*, db: Session, token_id: int) -> None:
+    """Stamp `last_used_at` in the current transaction."""
+    db.execute(sql_update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
+
+
+def record_token_use(*, sessions: SessionFactory, token_id: int) -> None:
+    """Stamp `last_used_at` in its own short transaction (best effort: never fails the request)."""
+    try:
+        with session_scope(sessions) as db:
+            stamp_token_use(db=db, token_id=token_id)
+    except SQLAlchemyError:
+        log.warning("could not record use of token %s", token_id, exc_info=True)

@@ -15,15 +15,21 @@ __all__ = ["SessionFactory", "dialect_name", "make_engine", "make_session_factor
 SessionFactory = sessionmaker[Session]
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the per-dialect settings Pinhaven relies on (WAL + foreign keys on SQLite, utf8mb4 on MySQL)."""
+def make_engine(url: str, *, sqlite_read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine with the per-dialect settings Pinhaven relies on (WAL + foreign keys on SQLite, utf8mb4 on MySQL).
+
+    On SQLite, writer engines open every transaction with BEGIN IMMEDIATE: a deferred transaction that reads,
+    then writes, fails at once with "database is locked" when another connection committed in between (the busy
+    timeout does not apply to that upgrade). Reader engines (`sqlite_read_only`) use plain BEGIN, so reads never
+    wait for writers.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate_on_write)
+        event.listen(engine, "begin", _sqlite_begin if sqlite_read_only else _sqlite_begin_immediate)
         return engine
     if url.startswith("mysql"):
         kwargs.setdefault("pool_recycle", 3600)
@@ -46,9 +52,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate_on_write(connection: Any) -> None:
-    # Plain BEGIN: readers never block; writers serialise on the WAL lock with busy_timeout.
+def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

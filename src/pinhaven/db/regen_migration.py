@@ -1,33 +1,42 @@
 """Development helper (`make migration`): rewrite the initial migration from the models.
 
-Before the first release the schema lives in one migration; after it, use `alembic revision --autogenerate`.
+Before the first release the portable schema lives in `0001_initial.py` (hand-written, dialect-specific
+migrations such as full-text indexes follow it); after the release, use `alembic revision --autogenerate`.
+The file is generated in a scratch copy and moved into place atomically, so concurrent test runs never see
+the versions folder without it.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
 from alembic import command
+from alembic.config import Config
 
 from pinhaven.db.engine import make_engine
-from pinhaven.db.migrate import MIGRATIONS_DIR, alembic_config
+from pinhaven.db.migrate import MIGRATIONS_DIR
 
 INITIAL = MIGRATIONS_DIR / "versions" / "0001_initial.py"
 
 
 def main() -> None:
-    if INITIAL.exists():
-        INITIAL.unlink()
     with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / "migrations"
+        (scratch / "versions").mkdir(parents=True)
+        for name in ("env.py", "script.py.mako"):
+            (scratch / name).write_text((MIGRATIONS_DIR / name).read_text())
+        config = Config()
+        config.set_main_option("script_location", str(scratch))
         engine = make_engine(f"sqlite:///{Path(tmp) / 'empty.db'}")
-        config = alembic_config()
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.revision(config, message="initial schema", autogenerate=True, rev_id="0001")
-    generated = next((MIGRATIONS_DIR / "versions").glob("0001_*.py"))
-    if generated != INITIAL:
-        generated.rename(INITIAL)
+        generated = next((scratch / "versions").glob("0001_*.py"))
+        staged = INITIAL.with_suffix(".tmp")
+        staged.write_text(generated.read_text())
+        os.replace(staged, INITIAL)
     print(f"wrote {INITIAL}")
 
 

@@ -1,0 +1,21 @@
+"""Response models of the jobs domain (the health report)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class QueueHealth(BaseModel):
+    queued: int
+    running: int
+    dead: int
+    oldest_queued_seconds: float  # how long the longest-waiting due job has waited
+    backlog: bool  # queued > the queue_backlog_warning setting (uploads are still accepted)
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
+    queue: QueueHealth | None  # None when the database is unavailable

@@ -1,0 +1,343 @@
+"""Media service: ingest uploads, name variant URLs, decide who may fetch a file, sweep orphaned files.
+
+URL layout (the store key is the URL path after `/media/`):
+
+    /media/{sha256[:2]}/{sha256}/{variant}.{webp|jpg}    one rendered variant (WebP, or JPEG fallback)
+    /media/{sha256[:2]}/{sha256}/{variant}               negotiated: WebP if Accept names image/webp, else JPEG
+    /media/{sha256[:2]}/{sha256}/originals.{jpg|png}     the normalised original (one extension per image)
+
+`sha256` is the hash of the normalised original, so identical uploads share one file and one row, and every
+URL's bytes are immutable. Knowing a key grants nothing: each request is checked against the pins the
+viewer may see (`boards.access`), see `access_image`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.models import User
+from pinhaven.accounts.scopes import ANONYMOUS, Viewer
+from pinhaven.boards.access import visible_pins_clause
+from pinhaven.boards.models import Board
+from pinhaven.config import Settings
+from pinhaven.context import AppContext
+from pinhaven.db.engine import SessionFactory
+from pinhaven.errors import NotFound
+from pinhaven.jobs.service import enqueue
+from pinhaven.media import colour, variants
+from pinhaven.media.models import MediaImage
+from pinhaven.media.processing import normalise_upload
+from pinhaven.media.store import TRASH_PREFIX, LocalMediaStore, MediaStore
+from pinhaven.pins.models import Pin
+
+__all__ = [
+    "MediaFile",
+    "SweepReport",
+    "access_image",
+    "fetch_media",
+    "get_by_sha",
+    "image_urls",
+    "ingest_bytes",
+    "media_store",
+    "negotiate_format",
+    "sweep_orphans",
+    "variant_url",
+]
+
+log = logging.getLogger("pinhaven.media")
+
+PROCESS_JOB = "media.process"
+IMMUTABLE = "max-age=31536000, immutable"
+CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png"}
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(
+    r"^(?P<key>150x150|400x300|236x|474x|600x|736x|1200x|originals)(?:\.(?P<ext>webp|jpg|png))?$"
+)
+_KEY_SHA = re.compile(r"^[0-9a-f]{2}/([0-9a-f]{64})/[^/]+$")
+# On-demand renders run inside request threads; bound them so a burst of cold URLs cannot exhaust memory.
+_RENDER_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+def media_store(ctx: AppContext) -> MediaStore:
+    """The process's media store (created on first use, rooted at the configured media folder)."""
+    store: MediaStore | None = ctx.services.get("media_store")
+    if store is None:
+        store = ctx.services.setdefault("media_store", LocalMediaStore(ctx.settings.resolved_media_dir))
+    return store
+
+
+def get_by_sha(*, db: Session, sha256: str) -> MediaImage | None:
+    return db.scalar(select(MediaImage).where(MediaImage.sha256 == sha256))
+
+
+def ingest_bytes(*, db: Session, store: MediaStore, settings: Settings, data: bytes) -> MediaImage:
+    """Validate and normalise an upload, store its original, and return its (possibly shared) image row."""
+    original = normalise_upload(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_pixels)
+    sha = hashlib.sha256(original.data).hexdigest()
+    key = variants.original_key(sha, original.format)
+    # The file goes first: a committed row must never point at a missing file (the sweeper removes
+    # files no row claims, after a grace period that `put` restarts for an existing file).
+    store.put(key, original.data)
+    existing = get_by_sha(db=db, sha256=sha)
+    if existing is not None:
+        return _reuse(db=db, image=existing)
+    dominant, palette = colour.analyse(original.preview)
+    image = MediaImage(
+        sha256=sha,
+        width=original.width,
+        height=original.height,
+        original_format=original.format,
+        byte_size=len(original.data),
+        dominant_color=dominant,
+        palette=palette,
+        status="processing",
+    )
+    try:
+        with db.begin_nested():  # a concurrent identical upload may win the unique sha256
+            db.add(image)
+            db.flush()
+    except IntegrityError:
+        existing = get_by_sha(db=db, sha256=sha)
+        if existing is None:
+            raise
+        return _reuse(db=db, image=existing)
+    enqueue(db=db, kind=PROCESS_JOB, payload={"image_id": str(image.id)})
+    return image
+
+
+def _reuse(*, db: Session, image: MediaImage) -> MediaImage:
+    if image.status == "failed":  # the upload decoded fine just now: give processing another go
+        image.status, image.failure_reason = "processing", None
+        enqueue(db=db, kind=PROCESS_JOB, payload={"image_id": str(image.id)})
+        db.flush()
+    return image
+
+
+def _ext(fmt: str) -> str:
+    if fmt in ("webp", "jpg"):
+        return "." + fmt
+    if fmt == "jpeg":
+        return ".jpg"
+    if fmt == "auto":
+        return ""
+    raise ValueError(f"unknown image format {fmt!r}: use webp, jpg or auto")
+
+
+def variant_url(image: MediaImage, key: str, *, base_url: str, fmt: str = "webp") -> str:
+    """Absolute URL of one variant (`fmt`: webp, jpg, or auto for Accept negotiation)."""
+    prefix = f"{base_url.rstrip('/')}/media/{image.sha256[:2]}/{image.sha256}/"
+    if key == "originals":
+        return prefix + variants.original_key(image.sha256, image.original_format).rsplit("/", 1)[1]
+    if key not in variants.WIDTH_VARIANTS and key not in variants.CROP_VARIANTS:
+        raise KeyError(f"unknown variant {key!r}")
+    return prefix + key + _ext(fmt)
+
+
+def image_urls(image: MediaImage, *, base_url: str, fmt: str = "webp") -> dict[str, dict[str, int | str]]:
+    """Every variant → {width, height, url}; sizes follow from the original, valid before processing ends."""
+    urls: dict[str, dict[str, int | str]] = {}
+    for key in variants.VARIANT_KEYS:
+        width, height = variants.variant_size(key, image.width, image.height)
+        urls[key] = {
+            "width": width,
+            "height": height,
+            "url": variant_url(image, key, base_url=base_url, fmt=fmt),
+        }
+    return urls
+
+
+def access_image(*, db: Session, viewer: Viewer, image: MediaImage) -> bool:
+    """Whether `image` is public (True) or visible to `viewer` only (False); NotFound when not visible.
+
+    An image is visible when a pin the viewer may see shows it, or when it is someone's profile picture.
+    """
+    public_pin = (
+        select(Pin.id)
+        .join(Board, Board.id == Pin.board_id)
+        .where(Pin.image_id == image.id, visible_pins_clause(ANONYMOUS))
+    )
+    profile = select(User.id).where(User.profile_image_id == image.id)
+    if db.scalar(select(exists(public_pin) | exists(profile))):
+        return True
+    if not viewer.is_anonymous:
+        own_pin = (
+            select(Pin.id)
+            .join(Board, Board.id == Pin.board_id)
+            .where(Pin.image_id == image.id, visible_pins_clause(viewer))
+        )
+        if db.scalar(select(exists(own_pin))):
+            return False
+    raise NotFound("Media not found.")
+
+
+def negotiate_format(accept: str | None) -> str:
+    """`webp` when the Accept header names image/webp (with q > 0), else `jpg`."""
+    for part in (accept or "").split(","):
+        media_type, *params = (p.strip() for p in part.split(";"))
+        if media_type.lower() != "image/webp":
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            return "webp"
+    return "jpg"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """One servable file and the facts its HTTP headers need."""
+
+    data: bytes
+    content_type: str
+    etag: str  # strong, quoted
+    public: bool  # False: only this viewer may see it (no shared caches)
+    negotiated: bool  # the format came from the Accept header (responses vary by it)
+
+
+def fetch_media(
+    *, db: Session, store: MediaStore, viewer: Viewer, prefix: str, sha256: str, name: str, accept: str | None
+) -> MediaFile:
+    """The file for `/media/{prefix}/{sha256}/{name}`, rendering a missing variant on demand."""
+    match = _NAME.match(name)
+    if match is None or not _SHA.match(sha256) or prefix != sha256[:2]:
+        raise NotFound("Media not found.")
+    image = get_by_sha(db=db, sha256=sha256)
+    if image is None:
+        raise NotFound("Media not found.")
+    public = access_image(db=db, viewer=viewer, image=image)
+    key, ext = match["key"], match["ext"]
+    original_key = variants.original_key(sha256, image.original_format)
+    if key == "originals":
+        stored_ext = original_key.rsplit(".", 1)[1]
+        if ext is not None and ext != stored_ext:
+            raise NotFound(f"This image's original is a .{stored_ext} file.")
+        data = store.get(original_key)
+        if data is None:
+            log.error("original file %s is missing for image %s", original_key, image.id)
+            raise NotFound("Media not found.")
+        return MediaFile(data, CONTENT_TYPES[stored_ext], f'"{sha256}"', public, negotiated=False)
+    negotiated = ext is None
+    ext = negotiate_format(accept) if ext is None else ext
+    if ext not in variants.OUTPUT_FORMATS:
+        raise NotFound("Variants are served as .webp or .jpg.")
+    if image.status == "failed":
+        raise NotFound("This image could not be processed.")
+    data = store.get(variants.variant_key(sha256, key, ext)) or _render_on_demand(
+        store=store, image=image, key=key, ext=ext
+    )
+    etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
+    return MediaFile(data, CONTENT_TYPES[ext], etag, public, negotiated)
+
+
+def _render_on_demand(*, store: MediaStore, image: MediaImage, key: str, ext: str) -> bytes:
+    """Render one variant now (the job has not reached it yet); same cascade, so the same bytes."""
+    original = store.get(variants.original_key(image.sha256, image.original_format))
+    if original is None:
+        log.error("original file is missing for image %s", image.id)
+        raise NotFound("Media not found.")
+    try:
+        with _RENDER_SLOTS:
+            rendered = variants.render(
+                original, image.width, image.height, wanted=[(key, ext)], parallel=False
+            )
+    except Exception:  # a stored original that no longer decodes is our fault, not the caller's
+        log.exception("rendering %s.%s of image %s failed", key, ext, image.id)
+        raise NotFound("Media not found.") from None
+    target = variants.variant_key(image.sha256, key, ext)
+    store.put(target, rendered.files[(key, ext)], durable=False)
+    return store.get(target) or rendered.files[(key, ext)]  # a concurrent writer's file wins, consistently
+
+
+@dataclass
+class SweepReport:
+    scanned: int = 0
+    deleted: list[str] = field(default_factory=list)
+    kept_recent: int = 0
+    restored: int = 0
+    stale_writes: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scanned": self.scanned,
+            "deleted": len(self.deleted),
+            "kept_recent": self.kept_recent,
+            "restored": self.restored,
+            "stale_writes": self.stale_writes,
+        }
+
+
+def _known_shas(sessions: SessionFactory, shas: set[str]) -> set[str]:
+    """Which of `shas` have a committed row (a fresh session, so it sees the latest commits)."""
+    found: set[str] = set()
+    ordered = sorted(shas)
+    with sessions() as db:
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            found.update(db.scalars(select(MediaImage.sha256).where(MediaImage.sha256.in_(chunk))))
+    return found
+
+
+def _unpark(store: MediaStore, parked: str, key: str) -> None:
+    if store.stat(key) is not None:
+        store.delete(parked)  # a fresh copy was written meanwhile (same content)
+    else:
+        store.move(parked, key)
+
+
+def sweep_orphans(
+    *, sessions: SessionFactory, store: MediaStore, grace_seconds: float = 3600.0, now: float | None = None
+) -> SweepReport:
+    """Delete files that no MediaImage row claims and that nobody wrote or re-used within the grace period.
+
+    Race with uploads: a file is parked (moved aside) before it is deleted, then re-checked in a fresh
+    transaction: if an upload refreshed it (`put` touches an existing file) or committed a row for it
+    meanwhile, it goes back. An upload that finds the file parked simply writes it again.
+    """
+    cutoff = (time.time() if now is None else now) - grace_seconds
+    report = SweepReport()
+    for leftover in list(store.iter_objects(TRASH_PREFIX)):  # an interrupted sweep: put everything back
+        _unpark(store, leftover.key, leftover.key[len(TRASH_PREFIX) :])
+    old: dict[str, list[str]] = {}
+    for obj in store.iter_objects():
+        report.scanned += 1
+        match = _KEY_SHA.match(obj.key)
+        if match is None:
+            continue  # not a media key: not ours to judge
+        if obj.modified >= cutoff:
+            report.kept_recent += 1
+            continue
+        old.setdefault(match[1], []).append(obj.key)
+    known = _known_shas(sessions, set(old))
+    for sha, keys in old.items():
+        if sha in known:
+            continue
+        for key in keys:
+            parked = TRASH_PREFIX + key
+            if not store.move(key, parked):
+                continue
+            stat = store.stat(parked)
+            if stat is not None and stat.modified < cutoff and not _known_shas(sessions, {sha}):
+                store.delete(parked)
+                report.deleted.append(key)
+            else:
+                _unpark(store, parked, key)
+                report.restored += 1
+    report.stale_writes = store.discard_stale_writes(cutoff)
+    return report
