@@ -156,7 +156,10 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     install_error_handlers(app)
     for router in _routers():
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)  # type: ignore[arg-type]
+    from pinhaven.web import mount_static
+
+    mount_static(app)
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)
     return app
 
 
@@ -164,7 +167,12 @@ def _routers() -> list[Any]:
     # One line per domain's HTTP layer.
     from pinhaven.accounts import api as accounts_api
     from pinhaven.boards import api as boards_api
+    from pinhaven.ingest import api as ingest_api
+    from pinhaven.jobs import api as jobs_api
+    from pinhaven.media import api as media_api
     from pinhaven.pins import api as pins_api
+    from pinhaven.search.text import api as text_search_api
+    from pinhaven.web import router as web_router
 
     return [
         accounts_api.router,
@@ -173,4 +181,9 @@ def _routers() -> list[Any]:
         boards_api.ext_router,
         pins_api.router,
         pins_api.ext_router,
+        ingest_api.ext_router,
+        text_search_api.router,
+        media_api.router,
+        jobs_api.router,
+        web_router,
     ]

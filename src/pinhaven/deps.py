@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts import service as accounts_service
@@ -18,28 +19,47 @@ from pinhaven.pagination import DEFAULT_PAGE_SIZE, PageParams
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_ctx(request: Request) -> AppContext:
+# Cheap dependencies are `async def`: FastAPI runs plain `def` dependencies in the thread pool, and each hop
+# costs more than the work itself. Anything that touches the database stays sync (thread pool).
+
+
+def ctx_of(request: Request) -> AppContext:
     ctx: AppContext = request.app.state.ctx
     return ctx
+
+
+async def get_ctx(request: Request) -> AppContext:
+    return ctx_of(request)
 
 
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed before the response is sent, rolled back on any error.
 
     GET/HEAD requests read only (see `AppContext.read_sessions`); anything they must record goes through
-    its own short write transaction.
+    its own short write transaction. A session does no I/O until first used, so it is opened on the event
+    loop; the commit or rollback runs in the thread pool.
     """
-    ctx = get_ctx(request)
-    session = ctx.read_sessions() if request.method in SAFE_METHODS else ctx.sessions()
+    ctx: AppContext = request.app.state.ctx
+    read_only = request.method in SAFE_METHODS
+    session = ctx.read_sessions() if read_only else ctx.sessions()
     try:
         yield session
-        session.commit()
+        await run_in_threadpool(_close if read_only else _commit_and_close, session)
     except BaseException:
-        session.rollback()
+        await run_in_threadpool(session.close)
         raise
+
+
+def _close(session: Session) -> None:
+    session.close()
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
     finally:
         session.close()
 
@@ -58,11 +78,11 @@ def get_viewer(request: Request, db: DbSession) -> Viewer:
         viewer, stale_token_id = accounts_service.viewer_for_token(db=db, plaintext=token.strip())
         if stale_token_id is not None:
             if request.method in SAFE_METHODS:  # the request's session is read-only: stamp in a short one
-                accounts_service.record_token_use(sessions=get_ctx(request).sessions, token_id=stale_token_id)
+                accounts_service.record_token_use(sessions=ctx_of(request).sessions, token_id=stale_token_id)
             else:  # the request already holds the write lock (SQLite): a second writer would wait for it
                 accounts_service.stamp_token_use(db=db, token_id=stale_token_id)
         return viewer
-    ctx = get_ctx(request)
+    ctx = ctx_of(request)
     cookie = request.cookies.get(SESSION_COOKIE)
     user = user_for_session_cookie(db=db, secret_key=ctx.settings.secret_key, cookie=cookie)
     if user is None:
@@ -77,9 +97,9 @@ def get_viewer(request: Request, db: DbSession) -> Viewer:
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
 
 
-def get_base_url(request: Request) -> str:
+async def get_base_url(request: Request) -> str:
     """Absolute URL prefix for links in responses: the configured base URL, else the request's own."""
-    configured = get_ctx(request).settings.base_url
+    configured = ctx_of(request).settings.base_url
     return configured or str(request.base_url).rstrip("/")
 
 
@@ -114,7 +134,7 @@ def v5_scopes(*required: str) -> Scopes:
     return Scopes(*required, bearer_only=True)
 
 
-def page_params(
+async def page_params(
     page_size: Annotated[int, Query()] = DEFAULT_PAGE_SIZE,
     bookmark: Annotated[str | None, Query(max_length=512)] = None,
 ) -> PageParams:

@@ -19,6 +19,7 @@ import os
 import re
 import threading
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,12 +147,22 @@ def variant_url(image: MediaImage, key: str, *, base_url: str, fmt: str = "webp"
 
 def image_urls(image: MediaImage, *, base_url: str, fmt: str = "webp") -> dict[str, dict[str, int | str]]:
     """Every variant → {width, height, url}; sizes follow from the original, valid before processing ends."""
+    cached = _image_urls(image.sha256, image.width, image.height, image.original_format, base_url, fmt)
+    return {key: dict(value) for key, value in cached.items()}
+
+
+@lru_cache(maxsize=8192)
+def _image_urls(
+    sha256: str, width: int, height: int, original_format: str, base_url: str, fmt: str
+) -> dict[str, dict[str, int | str]]:
+    # Pure function of the image's content key and size: every pin list recomputes it otherwise.
+    image = MediaImage(sha256=sha256, width=width, height=height, original_format=original_format)
     urls: dict[str, dict[str, int | str]] = {}
     for key in variants.VARIANT_KEYS:
-        width, height = variants.variant_size(key, image.width, image.height)
+        variant_width, variant_height = variants.variant_size(key, width, height)
         urls[key] = {
-            "width": width,
-            "height": height,
+            "width": variant_width,
+            "height": variant_height,
             "url": variant_url(image, key, base_url=base_url, fmt=fmt),
         }
     return urls

@@ -18,23 +18,20 @@ from pinhaven.pins.schemas import ImageDetails, PinMedia, PinRead
 from pinhaven.timefmt import iso
 
 
-def _by_id(db: Session, model: type, ids: set[int]) -> dict[int, object]:
-    if not ids:
-        return {}
-    return {row.id: row for row in db.scalars(select(model).where(model.id.in_(ids)))}  # type: ignore[attr-defined]
-
-
 def present_pins(*, db: Session, viewer: Viewer, pins: Sequence[Pin], base_url: str) -> list[PinRead]:
     """v5 Pin objects for `pins` (the caller has already checked visibility)."""
-    boards = _by_id(db, Board, {p.board_id for p in pins})
-    images = _by_id(db, MediaImage, {p.image_id for p in pins})
-    user_ids = {p.creator_id for p in pins} | {b.owner_id for b in boards.values()}  # type: ignore[attr-defined]
+    if not pins:
+        return []
+    boards = {b.id: b for b in db.scalars(select(Board).where(Board.id.in_({p.board_id for p in pins})))}
+    images = {
+        i.id: i for i in db.scalars(select(MediaImage).where(MediaImage.id.in_({p.image_id for p in pins})))
+    }
+    user_ids = {p.creator_id for p in pins} | {b.owner_id for b in boards.values()}
     usernames = {
         uid: name for uid, name in db.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
     }
     return [
-        _present(pin, boards[pin.board_id], images[pin.image_id], usernames, viewer, base_url)  # type: ignore[arg-type]
-        for pin in pins
+        _present(pin, boards[pin.board_id], images[pin.image_id], usernames, viewer, base_url) for pin in pins
     ]
 
 
@@ -45,11 +42,12 @@ def present_pin(*, db: Session, viewer: Viewer, pin: Pin, base_url: str) -> PinR
 def _present(
     pin: Pin, board: Board, image: MediaImage, usernames: dict[int, str], viewer: Viewer, base_url: str
 ) -> PinRead:
+    # model_construct: the values come from our own rows, re-validating them per pin costs more than the query.
     images = {
-        key: ImageDetails(width=int(v["width"]), height=int(v["height"]), url=str(v["url"]))
+        key: ImageDetails.model_construct(width=v["width"], height=v["height"], url=v["url"])
         for key, v in image_urls(image, base_url=base_url).items()
     }
-    return PinRead(
+    return PinRead.model_construct(
         id=str(pin.id),
         created_at=iso(pin.created_at),
         link=pin.link,
@@ -60,14 +58,14 @@ def _present(
         creative_type=pin.creative_type,
         board_id=str(pin.board_id),
         board_section_id=str(pin.section_id) if pin.section_id is not None else None,
-        board_owner=Owner(username=usernames.get(board.owner_id, "")),
+        board_owner=Owner.model_construct(username=usernames.get(board.owner_id, "")),
         is_owner=viewer.user_id is not None and viewer.user_id in (pin.creator_id, board.owner_id),
-        media=PinMedia(images=images),
+        media=PinMedia.model_construct(media_type="image", images=images),
         parent_pin_id=str(pin.parent_pin_id) if pin.parent_pin_id is not None else None,
         is_standard=pin.is_standard,
         note=pin.note,
         source_domain=pin.source_domain,
         save_count=pin.save_count,
-        creator=Owner(username=usernames.get(pin.creator_id, "")),
+        creator=Owner.model_construct(username=usernames.get(pin.creator_id, "")),
         image_status=image.status,
     )
