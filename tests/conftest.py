@@ -1,8 +1,9 @@
 """Fixtures: settings → database → context → app → client → users and tokens.
 
-Every test gets a fresh database. SQLite by default; modules that set
+Every test gets a fresh database. SQLite by default (a new file per test); modules that set
 `pytestmark = pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)` also run against the real
-PostgreSQL and MariaDB servers, each test in its own schema/database that the fixture creates and drops.
+PostgreSQL and MariaDB servers: one schema/database per backend and test process, migrated once, emptied
+before every test, dropped at the end of the session.
 A missing server skips those runs, unless PINHAVEN_REQUIRE_SERVICES=1 (CI), where it fails.
 """
 
@@ -16,12 +17,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from tests.factories import Account, make_account
 
 from pinhaven.app import create_app
 from pinhaven.config import Settings, load_settings
 from pinhaven.context import AppContext, build_context
+from pinhaven.db.engine import make_engine
+from pinhaven.db.migrate import upgrade
 
 ALL_BACKENDS = ["sqlite", "postgresql", "mariadb"]
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -76,15 +79,56 @@ def _mariadb_database() -> Iterator[str]:
         admin.dispose()
 
 
+_SERVER_DATABASES: dict[str, Iterator[str]] = {}
+
+
+@pytest.fixture(scope="session")
+def _server_databases() -> Iterator[dict[str, str]]:
+    """One schema/database per server backend for the whole session (migrated once), dropped at the end."""
+    urls: dict[str, str] = {}
+    yield urls
+    for generator in _SERVER_DATABASES.values():
+        generator.close()  # runs the DROP in the generator's finally
+    _SERVER_DATABASES.clear()
+
+
+def _shared_server_url(backend: str, urls: dict[str, str]) -> str:
+    if backend not in urls:
+        generator = _postgres_schema() if backend == "postgresql" else _mariadb_database()
+        urls[backend] = next(generator)
+        _SERVER_DATABASES[backend] = generator
+        engine = make_engine(urls[backend])
+        upgrade(engine)
+        engine.dispose()
+    return urls[backend]
+
+
+def _wipe(url: str) -> None:
+    """Empty every table (not alembic_version) so each test starts from a fresh, migrated database."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+                for table in tables:
+                    conn.execute(text(f"DELETE FROM `{table}`"))
+                conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, _server_databases: dict[str, str]) -> Iterator[str]:
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'pinhaven.db'}"
-    elif backend == "postgresql":
-        yield from _postgres_schema()
-    elif backend == "mariadb":
-        yield from _mariadb_database()
+    elif backend in ("postgresql", "mariadb"):
+        url = _shared_server_url(backend, _server_databases)
+        _wipe(url)
+        yield url
     else:
         raise ValueError(backend)
 
