@@ -180,5 +180,22 @@ def tokens_revoke(username: str, token_id: str, data_dir: DataDir = None) -> Non
     typer.echo(f"revoked token {token_id}")
 
 
+# Background jobs: `pinhaven jobs ...` and `pinhaven worker` (defined in the jobs domain).
+from pinhaven.jobs.cli import jobs_app, worker  # noqa: E402
+
+app.add_typer(jobs_app, name="jobs")
+app.command("worker")(worker)
+
+# Demo content: `pinhaven demo` (defined in pinhaven.demo).
+from pinhaven.demo.cli import demo  # noqa: E402
+
+app.command("demo")(demo)
+
+# Import and export: `pinhaven import`, `pinhaven export` (defined in the ingest domain).
+from pinhaven.ingest.cli import export_command, import_command  # noqa: E402
+
+app.command("import")(import_command)
+app.command("export")(export_command)
+
 if __name__ == "__main__":
     app()
