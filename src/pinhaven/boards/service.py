@@ -11,6 +11,7 @@ from pinhaven.boards.access import PUBLIC, access_board, access_board_as_owner, 
 from pinhaven.boards.models import PRIVACY_VALUES, Board, BoardCollaborator, BoardFollow, BoardSection
 from pinhaven.db.base import utcnow
 from pinhaven.errors import Conflict, InvalidInput, NotFound
+from pinhaven.jobs import pipeline
 from pinhaven.pagination import Page, PageParams, bookmark_int, page_from_rows
 from pinhaven.pins.models import Pin
 
@@ -76,6 +77,7 @@ def update(
 ) -> Board:
     """Change a board the viewer owns; `description_set` distinguishes 'set to null' from 'not given'."""
     board = access_board_as_owner(db=db, viewer=viewer, board_id=board_id)
+    searchable = (board.name, board.privacy)
     if name is not None:
         name = _clean_name(name)
         _ensure_unique_name(db, board.owner_id, name, except_id=board.id)
@@ -88,6 +90,8 @@ def update(
         db.flush()
         recount_saves_from_board(db=db, board_id=board.id)
     db.flush()
+    if (board.name, board.privacy) != searchable:
+        pipeline.on_board_changed(db=db, board_id=board.id)
     return board
 
 
@@ -219,6 +223,16 @@ def list_sections(
         query = query.where(BoardSection.id > cursor)
     rows = list(db.scalars(query.order_by(BoardSection.id).limit(page.page_size + 1)))
     return page_from_rows(rows, page.page_size, lambda s: s.id)
+
+
+def sections_by_board(*, db: Session, board_ids: list[int]) -> dict[int, list[BoardSection]]:
+    """Sections of several boards in one query (the save dialog's section pickers); callers checked access."""
+    result: dict[int, list[BoardSection]] = {board_id: [] for board_id in board_ids}
+    if board_ids:
+        query = select(BoardSection).where(BoardSection.board_id.in_(board_ids)).order_by(BoardSection.name_key)
+        for section in db.scalars(query):
+            result[section.board_id].append(section)
+    return result
 
 
 # --- counters -------------------------------------------------------------------------------------

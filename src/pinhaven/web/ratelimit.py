@@ -1,0 +1,44 @@
+"""Log-in throttling: failed attempts per username and client address, counted in a moving window.
+
+Uses the `limits` package with in-memory storage (one process); a Redis storage URI slots in here when
+Pinhaven runs several processes.
+"""
+
+from __future__ import annotations
+
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from pinhaven.context import AppContext
+
+SERVICE_KEY = "web.login_limiter"
+
+
+class LoginLimiter:
+    """Allows `per_minute` failed log-ins per (username, address); success clears the count."""
+
+    def __init__(self, per_minute: int) -> None:
+        self._item = RateLimitItemPerMinute(max(1, per_minute))
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    @staticmethod
+    def _key(login: str, address: str) -> str:
+        return f"{login.strip().lower()}|{address}"
+
+    def allowed(self, login: str, address: str) -> bool:
+        return self._limiter.test(self._item, self._key(login, address))
+
+    def record_failure(self, login: str, address: str) -> None:
+        self._limiter.hit(self._item, self._key(login, address))
+
+    def reset(self, login: str, address: str) -> None:
+        self._limiter.clear(self._item, self._key(login, address))
+
+
+def login_limiter(ctx: AppContext) -> LoginLimiter:
+    """The process's limiter (created on first use from `settings.login_rate_per_minute`)."""
+    limiter: LoginLimiter | None = ctx.services.get(SERVICE_KEY)
+    if limiter is None:
+        limiter = ctx.services.setdefault(SERVICE_KEY, LoginLimiter(ctx.settings.login_rate_per_minute))
+    return limiter

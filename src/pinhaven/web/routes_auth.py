@@ -1,0 +1,88 @@
+"""Sign up, log in, log out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from pinhaven.accounts import service as accounts_service
+from pinhaven.deps import Ctx, DbSession
+from pinhaven.errors import PinhavenError
+from pinhaven.web.ratelimit import login_limiter
+from pinhaven.web.session import WebUser, end_session, safe_next, start_session
+from pinhaven.web.templating import render
+
+router = APIRouter()
+
+Text = Annotated[str, Form(max_length=2048)]
+Next = Annotated[str, Form(max_length=2048)]
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/signup")
+def signup_page(request: Request, user: WebUser, next: str = "/") -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "auth/signup.html", {"next": safe_next(next), "form": {}})
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    db: DbSession,
+    username: Annotated[str, Form(max_length=100)] = "",
+    email: Annotated[str, Form(max_length=300)] = "",
+    password: Text = "",
+    next: Next = "/",
+) -> Response:
+    try:
+        user = accounts_service.create(db=db, username=username.strip(), email=email, password=password)
+    except PinhavenError as exc:
+        db.rollback()
+        form = {"username": username, "email": email}
+        context = {"next": safe_next(next), "form": form, "error": exc.message}
+        return render(request, "auth/signup.html", context, status=exc.status)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    start_session(request, response, user)
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, user: WebUser, next: str = "/") -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": safe_next(next), "login": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request, db: DbSession, ctx: Ctx, login: Text = "", password: Text = "", next: Next = "/"
+) -> Response:
+    limiter, address = login_limiter(ctx), _client_address(request)
+    context = {"next": safe_next(next), "login": login}
+    if not limiter.allowed(login, address):
+        context["error"] = "Too many failed attempts. Wait a minute and try again."
+        refused = render(request, "auth/login.html", context, status=429)
+        refused.headers["Retry-After"] = "60"
+        return refused
+    user = accounts_service.authenticate(db=db, login=login, password=password)
+    if user is None:
+        limiter.record_failure(login, address)
+        context["error"] = "That username or email and password don't match."
+        return render(request, "auth/login.html", context, status=400)
+    limiter.reset(login, address)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    start_session(request, response, user)
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    end_session(response)
+    return response
