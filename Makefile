@@ -11,14 +11,16 @@ PORT ?= 8000
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# CPU torch first, from local disk: otherwise pip resolves the multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: install
 	$(BIN)/pinhaven init
-	$(BIN)/pinhaven demo --if-empty
+	$(BIN)/pinhaven demo --if-empty --no-process-images
 	$(BIN)/pinhaven serve --host $(HOST) --port $(PORT)
 
 test: install

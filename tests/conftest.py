@@ -140,7 +140,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=database_url,
         password_hash_fast=True,
-        worker_threads=0,  # tests run jobs explicitly (see `run_jobs`)
+        worker_threads=0,  # tests run jobs explicitly (`pinhaven.jobs.worker.drain`)
+        semantic_search=False,  # the MiniLM model loads only in the tests that need it (tests/search)
         secret_key="test-secret-key",
     )
 

@@ -16,10 +16,18 @@ def start_background(ctx: AppContext) -> None:
         pool = WorkerPool(ctx, ctx.settings.worker_threads)
         pool.start()
         ctx.services[WORKER_POOL] = pool
+    from pinhaven.discovery import service as discovery
+    from pinhaven.search.text.handlers import warm_up as warm_up_text_search
+
+    discovery.start(ctx)  # builds the pin-board graph and warms the walk kernel in a background thread
+    warm_up_text_search(ctx)  # loads stored vectors (and the MiniLM model when there are any) in the background
 
 
 def stop_background(ctx: AppContext) -> None:
     """Stop everything `start_background` started, waiting for in-flight work to finish."""
+    from pinhaven.discovery import service as discovery
+
+    discovery.stop(ctx)
     pool = ctx.services.pop(WORKER_POOL, None)
     if pool is not None:
         # Each thread finishes its current job; one still busy at the timeout is rerun after its lease expires.

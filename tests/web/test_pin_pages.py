@@ -6,6 +6,9 @@ import re
 
 from tests.web.helpers import WebClient, pin_ids
 
+from pinhaven.context import AppContext
+from pinhaven.jobs.worker import drain
+
 
 def test_signed_out_home_shows_recent_public_pins_and_a_sign_up_prompt(
     visitor: WebClient, ann: WebClient
@@ -161,13 +164,19 @@ def test_edit_errors_keep_the_form(ann: WebClient) -> None:
     assert response.status_code == 400 and "at most 100 characters" in response.text
 
 
-def test_search_finds_visible_pins_by_title_and_description(visitor: WebClient, ann: WebClient) -> None:
+def test_search_finds_visible_pins_by_title_and_description(
+    visitor: WebClient, ann: WebClient, ctx: AppContext
+) -> None:
     board = ann.create_board("Kitchens")
     tiles = ann.upload(board, seed=9, title="Blue tiles", description="for a kitchen")
     ann.upload(board, seed=10, title="Oak shelves")
+    drain(ctx)  # the search index is kept current by jobs
     found = visitor.get("/search?q=kitchen+blue")
     assert pin_ids(found.text) == [tiles["id"]]
-    by_board_name = visitor.get("/search?q=kitchen")
-    assert f'href="/board/{board}"' in by_board_name.text  # matching boards are listed above the pins
+    assert 'data-result-count="1"' in found.text
+    boards_tab = visitor.get("/search?q=kitchen&tab=boards")
+    assert f'href="/board/{board}"' in boards_tab.text
+    assert "@ann" in visitor.get("/search?q=ann&tab=people").text
     assert "No pins match" in visitor.get("/search?q=zebra").text
     assert 'value="zebra"' in visitor.get("/search?q=zebra").text
+    assert "at least one letter" in visitor.get("/search?q=%3F%21").text

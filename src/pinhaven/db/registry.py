@@ -11,8 +11,13 @@ def all_metadata() -> MetaData:
     # One import per domain that owns tables; add yours here.
     import pinhaven.accounts.models
     import pinhaven.boards.models
+    import pinhaven.discovery.models
+    import pinhaven.events.models
+    import pinhaven.ingest.models
     import pinhaven.jobs.models
     import pinhaven.media.models
-    import pinhaven.pins.models  # noqa: F401
+    import pinhaven.pins.models
+    import pinhaven.pins.products
+    import pinhaven.search.text.models  # noqa: F401
 
     return Base.metadata

@@ -39,6 +39,7 @@ BUILTIN: dict[str, str] = {
     "search.index_pin": "pinhaven.search.text.handlers:index_pin",
     "search.index_board": "pinhaven.search.text.handlers:index_board",
     "search.embed_pin": "pinhaven.search.text.handlers:embed_pin",
+    "ingest.import": "pinhaven.ingest.runs:run_job",
 }
 
 _registered: dict[str, Handler] = {}

@@ -2,11 +2,13 @@
 
     pin created   → (media.process was queued by the upload if the image is new)
                   → search.index_pin (→ search.embed_pin when the pin's text changed and semantic search is on)
-    pin updated   → search.index_pin (→ search.embed_pin likewise)
-    board renamed or privacy changed → search.index_board
+                  → discovery: graph change logged at commit; a save also logs a save event (same transaction)
+    pin updated   → search.index_pin (→ search.embed_pin likewise); discovery graph change (board moves)
+    board renamed or privacy changed → search.index_board; discovery graph change (pins enter/leave)
     image ready   → nothing yet (search/visual indexing hooks in here)
     pins deleted  → search documents and vectors go with the rows (ON DELETE CASCADE); this process's
-                    vector matrix forgets them at once, other processes on their next full reload
+                    vector matrix forgets them at once, other processes on their next full reload;
+                    discovery graph change (the pins and their parents are re-derived by every process)
 
 Each hook runs inside the writer's transaction, so follow-up jobs commit with the change or not at all.
 Handlers live in their owning domain; `jobs/handlers.py` maps job kinds to them.
@@ -22,16 +24,25 @@ from pinhaven.jobs.service import enqueue
 def on_pin_created(*, db: Session, pin_id: int, image_id: int) -> None:
     """A pin was written (upload, URL, save, import)."""
     enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
+    from pinhaven.discovery import handlers as discovery
+
+    discovery.pin_created(db=db, pin_id=pin_id)  # graph links on commit; a save's engagement event
 
 
 def on_pin_updated(*, db: Session, pin_id: int) -> None:
     """A pin's text, link, board or section changed."""
     enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
+    from pinhaven.discovery import handlers as discovery
+
+    discovery.pin_updated(db=db, pin_id=pin_id)
 
 
 def on_board_changed(*, db: Session, board_id: int) -> None:
     """A board was renamed or its privacy changed (its pins' search documents hold both)."""
     enqueue(db=db, kind="search.index_board", payload={"board_id": board_id})
+    from pinhaven.discovery import handlers as discovery
+
+    discovery.board_changed(db=db, board_id=board_id)  # its pins enter or leave the graph
 
 
 def on_pins_deleted(*, db: Session, pin_ids: list[int]) -> None:
@@ -39,6 +50,9 @@ def on_pins_deleted(*, db: Session, pin_ids: list[int]) -> None:
     from pinhaven.search.text.vectors import forget_pins
 
     forget_pins(db=db, pin_ids=pin_ids)
+    from pinhaven.discovery import handlers as discovery
+
+    discovery.pins_deleted(db=db, pin_ids=pin_ids)  # runs before the rows go
 
 
 def on_image_ready(*, db: Session, image_id: int) -> None:

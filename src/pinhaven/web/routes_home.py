@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from pinhaven.boards import service as boards_service
 from pinhaven.deps import DbSession
+from pinhaven.errors import InvalidInput
 from pinhaven.pagination import Page, PageParams
-from pinhaven.pins import feeds, search
-from pinhaven.web.present import board_cards, pin_cards
+from pinhaven.pins import feeds
+from pinhaven.pins.models import Pin
+from pinhaven.search.text import service as text_search
+from pinhaven.web.present import board_cards, people, pin_cards
 from pinhaven.web.session import WebViewer
 from pinhaven.web.templating import render_grid
 
@@ -25,7 +27,11 @@ Bookmark = Annotated[str | None, Query(max_length=512)]
 def home(
     request: Request, db: DbSession, viewer: WebViewer, bookmark: Bookmark = None, partial: int = 0
 ) -> Response:
-    """Signed in: followed people and boards first, then recent public pins. Visitors: recent public pins."""
+    """Signed in: the personalised feed (discovery). Visitors: recent public pins."""
+    if viewer.user_id is not None:
+        from pinhaven.web.routes_discovery import home_page
+
+        return home_page(request, db, viewer, bookmark=bookmark, partial=bool(partial), page_size=GRID_PAGE)
     result = feeds.following_then_recent(
         db=db, viewer=viewer, page=PageParams(page_size=GRID_PAGE, bookmark=bookmark)
     )
@@ -39,20 +45,29 @@ def search_page(
     db: DbSession,
     viewer: WebViewer,
     q: Annotated[str, Query(max_length=200)] = "",
+    tab: Annotated[Literal["pins", "boards", "people"], Query()] = "pins",
     bookmark: Bookmark = None,
     partial: int = 0,
 ) -> Response:
+    """Full-text + semantic pin search over what the viewer may see, with boards and people tabs."""
     q = q.strip()
-    page = PageParams(page_size=GRID_PAGE, bookmark=bookmark)
-    result = (
-        search.search_visible_pins(db=db, viewer=viewer, query_text=q, page=page) if q else Page([], None)
-    )
-    boards = []
-    if q and not bookmark:
-        found = boards_service.search_boards(db=db, viewer=viewer, query_text=q, page=PageParams(page_size=6))
-        boards = board_cards(db=db, boards=found.items)
+    context: dict[str, object] = {"q": q, "tab": tab, "boards": [], "people": [], "total": 0, "corrected": None}
+    result: Page[Pin] = Page([], None)
+    if q:
+        try:
+            if tab == "pins":
+                found = text_search.search_pins(
+                    db=db, viewer=viewer, query=q, page=PageParams(page_size=GRID_PAGE, bookmark=bookmark)
+                )
+                result = found
+                context["total"], context["corrected"] = found.total_estimate, found.corrected_query
+            elif tab == "boards":
+                boards = text_search.search_boards(db=db, viewer=viewer, query=q, page=PageParams(page_size=60))
+                context["boards"] = board_cards(db=db, boards=boards.items)
+            else:
+                users = text_search.search_people(db=db, query=q, page=PageParams(page_size=60))
+                context["people"] = people(db, users.items)
+        except InvalidInput:
+            context["unsearchable"] = True  # no letters or digits in the query
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
-    context = {"q": q, "boards": boards}
-    return render_grid(
-        request, "search.html", context, cards=cards, bookmark=result.bookmark, partial=bool(partial)
-    )
+    return render_grid(request, "search.html", context, cards=cards, bookmark=result.bookmark, partial=bool(partial))

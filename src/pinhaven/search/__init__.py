@@ -1,0 +1,1 @@
+"""Search: text, semantic text, visual (embedders, ANN) and duplicates (perceptual hashes)."""

@@ -1,0 +1,86 @@
+"""HTTP: /ext/v1/search — pins (keyword + semantic), boards and people, over what the caller may see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from pinhaven.accounts.models import User
+from pinhaven.accounts.present import present_user_summary
+from pinhaven.accounts.schemas import UserPage
+from pinhaven.boards.present import present_boards
+from pinhaven.boards.schemas import BoardPage
+from pinhaven.db.ids import parse_id
+from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Pagination
+from pinhaven.errors import InvalidInput, NotFound
+from pinhaven.pins.present import present_pins
+from pinhaven.search.text import service
+from pinhaven.search.text.query import MAX_QUERY_CHARS
+from pinhaven.search.text.schemas import PinSearchPage
+
+router = APIRouter(prefix="/ext/v1/search", tags=["search"])
+
+SearchText = Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Words to search for.")]
+
+
+@router.get("/pins", response_model=PinSearchPage)
+def search_pins(
+    ctx: Ctx,
+    db: DbSession,
+    viewer: CurrentViewer,
+    base_url: BaseUrl,
+    page: Pagination,
+    q: SearchText = "",
+    board: Annotated[str | None, Query(description="Only pins on this board (id).")] = None,
+    user: Annotated[str | None, Query(max_length=30, description="Only pins by this username.")] = None,
+) -> PinSearchPage:
+    """Pins the caller may see matching `q`: stemmed, prefix and typo-tolerant keywords fused with meaning."""
+    board_id = None
+    if board is not None:
+        board_id = parse_id(board)
+        if board_id is None:
+            raise InvalidInput("must be a board id (digits)", field="board")
+    user_id = None
+    if user is not None:
+        user_id = db.scalar(select(User.id).where(User.username == user))
+        if user_id is None:
+            raise NotFound("User not found.")
+    result = service.search_pins(
+        db=db,
+        viewer=viewer,
+        query=q,
+        page=page,
+        board_id=board_id,
+        user_id=user_id,
+        semantic_search=ctx.settings.semantic_search,
+    )
+    return PinSearchPage(
+        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url),
+        bookmark=result.bookmark,
+        total_estimate=result.total_estimate,
+        corrected_query=result.corrected_query,
+        mode="hybrid" if result.mode == service.HYBRID else "keyword",
+    )
+
+
+@router.get("/boards", response_model=BoardPage)
+def search_boards(
+    db: DbSession, viewer: CurrentViewer, base_url: BaseUrl, page: Pagination, q: SearchText = ""
+) -> BoardPage:
+    """Boards the caller may see whose name or description matches `q`."""
+    result = service.search_boards(db=db, viewer=viewer, query=q, page=page)
+    return BoardPage(
+        items=present_boards(db=db, boards=result.items, base_url=base_url), bookmark=result.bookmark
+    )
+
+
+@router.get("/people", response_model=UserPage)
+def search_people(db: DbSession, base_url: BaseUrl, page: Pagination, q: SearchText = "") -> UserPage:
+    """People whose username or display name matches `q`."""
+    result = service.search_people(db=db, query=q, page=page)
+    return UserPage(
+        items=[present_user_summary(db=db, user=user, base_url=base_url) for user in result.items],
+        bookmark=result.bookmark,
+    )

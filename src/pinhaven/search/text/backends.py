@@ -1,0 +1,103 @@
+"""One keyword-search interface over three engines, chosen by the database dialect.
+
+Every backend answers the same question: the ids of the pins matching every query word that the viewer may
+see, best first, at most `limit` of them. Privacy is part of the query itself (never a filter applied to a
+result list afterwards), so what a viewer may not see can neither appear nor change a count.
+
+Very common words are the slow case of every engine (ranking costs per matching document), so each backend
+first counts matches up to RANK_CAP: below it results are ranked by relevance, above it the newest matches
+are returned without ranking (`KeywordHits.capped`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, bindparam, or_, select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import PUBLIC, visible_pins_clause
+from pinhaven.boards.models import Board, BoardCollaborator
+from pinhaven.pins.models import Pin
+
+RANK_CAP = 2000  # matches beyond which relevance ranking gives way to newest-first
+MAX_RESULTS = 1000  # deepest result a search pages to
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Who is asking, and optional narrowing to one board or one pinner."""
+
+    viewer: Viewer
+    board_id: int | None = None
+    user_id: int | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """WHERE clauses over `Pin` joined to `Board`: the privacy rule plus the filters."""
+        clauses = [visible_pins_clause(self.viewer)]
+        if self.board_id is not None:
+            clauses.append(Pin.board_id == self.board_id)
+        if self.user_id is not None:
+            clauses.append(Pin.creator_id == self.user_id)
+        return clauses
+
+
+@dataclass(frozen=True)
+class KeywordHits:
+    """Visible matching pin ids, best first; `total` counts matches up to RANK_CAP (+1 when `capped`)."""
+
+    pin_ids: list[int]
+    total: int
+    capped: bool
+
+
+class TextBackend(Protocol):
+    name: str
+
+    def search(self, db: Session, *, words: Sequence[str], filters: Filters, limit: int) -> KeywordHits:
+        """Pins matching every word (stemmed; prefix-matched), visible under `filters`, best first."""
+        ...
+
+
+def backend_for(dialect: str) -> TextBackend:
+    """The backend for a SQLAlchemy dialect name; NotImplementedError for engines without one."""
+    if dialect == "sqlite":
+        from pinhaven.search.text.fts_sqlite import SqliteFts
+
+        return SqliteFts()
+    if dialect == "postgresql":
+        from pinhaven.search.text.fts_postgres import PostgresFts
+
+        return PostgresFts()
+    if dialect in ("mysql", "mariadb"):
+        from pinhaven.search.text.fts_mysql import MysqlFulltext
+
+        return MysqlFulltext()
+    raise NotImplementedError(f"text search has no backend for the {dialect} dialect")
+
+
+# Built once: the statement is the same for every viewer (constructing it costs more than running it).
+_MEMBER_BOARDS = select(Board.id).where(
+    Board.privacy != PUBLIC,
+    or_(
+        Board.owner_id == bindparam("user_id"),
+        Board.id.in_(
+            select(BoardCollaborator.board_id).where(BoardCollaborator.user_id == bindparam("user_id"))
+        ),
+    ),
+)
+
+
+def secret_member_board_ids(db: Session, viewer: Viewer) -> list[int]:
+    """Non-public boards whose pins `viewer` may see (owner or collaborator, with the read_secret scope)."""
+    if not viewer.sees_secret_pins or viewer.user_id is None:
+        return []
+    return list(db.scalars(_MEMBER_BOARDS, {"user_id": viewer.user_id}))
+
+
+def is_prefix_word(word: str, index: int, count: int) -> bool:
+    """Prefix-match words of 3+ characters, and the last word (still being typed) from 2."""
+    return len(word) >= 3 or (index == count - 1 and len(word) >= 2)
