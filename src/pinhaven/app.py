@@ -167,11 +167,14 @@ def _routers() -> list[Any]:
     # One line per domain's HTTP layer.
     from pinhaven.accounts import api as accounts_api
     from pinhaven.boards import api as boards_api
+    from pinhaven.discovery import api as discovery_api
+    from pinhaven.events import api as events_api
     from pinhaven.ingest import api as ingest_api
     from pinhaven.jobs import api as jobs_api
     from pinhaven.media import api as media_api
     from pinhaven.pins import api as pins_api
     from pinhaven.search.text import api as text_search_api
+    from pinhaven.search.visual import api as visual_search_api
     from pinhaven.web import router as web_router
 
     return [
@@ -182,7 +185,10 @@ def _routers() -> list[Any]:
         pins_api.router,
         pins_api.ext_router,
         ingest_api.ext_router,
+        events_api.router,
+        discovery_api.router,
         text_search_api.router,
+        visual_search_api.router,
         media_api.router,
         jobs_api.router,
         web_router,

@@ -197,5 +197,11 @@ from pinhaven.ingest.cli import export_command, import_command  # noqa: E402
 app.command("import")(import_command)
 app.command("export")(export_command)
 
+# Visual search: `pinhaven reindex`, `pinhaven urls learn` (defined in search.visual and ingest).
+from pinhaven.search.visual.cli import reindex_command, urls_app  # noqa: E402
+
+app.command("reindex")(reindex_command)
+app.add_typer(urls_app, name="urls")
+
 if __name__ == "__main__":
     app()

@@ -64,6 +64,10 @@ class Settings:
     require_services: bool = False
     log_level: str = "info"
     semantic_search: bool = True  # MiniLM vectors fused into text search (needs the `semantic` extra)
+    visual_model: str = "builtin"  # builtin (weight-free) | clip (needs the `clip` extra and weights)
+    visual_weight_similarity: float = 0.6
+    visual_weight_engagement: float = 0.2
+    visual_weight_quality: float = 0.2
 
     @property
     def resolved_database_url(self) -> str:
@@ -107,6 +111,10 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "require_services": _bool,
     "log_level": str,
     "semantic_search": _bool,
+    "visual_model": str,
+    "visual_weight_similarity": float,
+    "visual_weight_engagement": float,
+    "visual_weight_quality": float,
 }
 
 
@@ -166,4 +174,9 @@ SETTINGS_DOC: dict[str, str] = {
     "log_level": "Log level for `serve` and `worker`.",
     "semantic_search": "Embed pins with MiniLM and fuse meaning-based results into text search "
     "(needs the `semantic` extra; off: keyword search only).",
+    "visual_model": "Image embedder for visual search: `builtin` (weight-free, whitened by `pinhaven reindex`) "
+    "or `clip` (needs the `clip` extra and fetched weights).",
+    "visual_weight_similarity": "Weight of visual similarity when ranking visual search results.",
+    "visual_weight_engagement": "Weight of engagement (saves, log-normalised) in visual search ranking.",
+    "visual_weight_quality": "Weight of image quality (resolution) in visual search ranking.",
 }

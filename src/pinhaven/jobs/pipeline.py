@@ -5,7 +5,7 @@
                   → discovery: graph change logged at commit; a save also logs a save event (same transaction)
     pin updated   → search.index_pin (→ search.embed_pin likewise); discovery graph change (board moves)
     board renamed or privacy changed → search.index_board; discovery graph change (pins enter/leave)
-    image ready   → nothing yet (search/visual indexing hooks in here)
+    image ready   → visual.embed_image (vector + perceptual hashes; the process's visual index follows)
     pins deleted  → search documents and vectors go with the rows (ON DELETE CASCADE); this process's
                     vector matrix forgets them at once, other processes on their next full reload;
                     discovery graph change (the pins and their parents are re-derived by every process)
@@ -57,3 +57,4 @@ def on_pins_deleted(*, db: Session, pin_ids: list[int]) -> None:
 
 def on_image_ready(*, db: Session, image_id: int) -> None:
     """An image's variants exist."""
+    enqueue(db=db, kind="visual.embed_image", payload={"image_id": image_id})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:54:56.228095
+Create Date: 2026-11-22 03:03:19.748824
 """
 
 from alembic import op
@@ -42,6 +42,13 @@ def upgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index('ix_jobs_state_run_after', ['state', 'run_after'], unique=False)
 
+    op.create_table('learned_url_params',
+    sa.Column('domain', sa.String(length=255), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('evidence', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', pinhaven.db.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('domain', name=op.f('pk_learned_url_params'))
+    )
     op.create_table('media_images',
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('width', sa.BigInteger(), nullable=False),
@@ -80,6 +87,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_profile_image_id'), ['profile_image_id'], unique=False)
+
+    op.create_table('visual_embeddings',
+    sa.Column('image_id', sa.BigInteger(), nullable=False),
+    sa.Column('model_id', sa.String(length=64), nullable=False),
+    sa.Column('vector', sa.LargeBinary(), nullable=False),
+    sa.Column('phash', sa.BigInteger(), nullable=False),
+    sa.Column('dhash', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', pinhaven.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['image_id'], ['media_images.id'], name=op.f('fk_visual_embeddings_image_id_media_images'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('image_id', 'model_id', name=op.f('pk_visual_embeddings'))
+    )
+    with op.batch_alter_table('visual_embeddings', schema=None) as batch_op:
+        batch_op.create_index('ix_visual_embeddings_model_updated', ['model_id', 'updated_at'], unique=False)
 
     op.create_table('api_tokens',
     sa.Column('user_id', sa.BigInteger(), nullable=False),
@@ -392,11 +412,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    with op.batch_alter_table('visual_embeddings', schema=None) as batch_op:
+        batch_op.drop_index('ix_visual_embeddings_model_updated')
+
+    op.drop_table('visual_embeddings')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_profile_image_id'))
 
     op.drop_table('users')
     op.drop_table('media_images')
+    op.drop_table('learned_url_params')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_state_run_after')
 

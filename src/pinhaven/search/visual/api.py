@@ -1,0 +1,199 @@
+"""HTTP: /ext/v1 visual search (by upload or by a crop of a pin), duplicates of a pin, board clusters."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from PIL import Image
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import access_pin
+from pinhaven.context import AppContext
+from pinhaven.db.ids import parse_id
+from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession
+from pinhaven.errors import InvalidInput, InvalidUpload, NotFound
+from pinhaven.media.models import MediaImage
+from pinhaven.media.processing import normalise_upload
+from pinhaven.media.service import media_store
+from pinhaven.pins.present import present_pins
+from pinhaven.pins.schemas import PinRead
+from pinhaven.search.visual import clusters as clusters_service
+from pinhaven.search.visual.service import (
+    Scored,
+    find_duplicates,
+    load_image,
+    search_similar,
+    visual_service,
+)
+
+router = APIRouter(prefix="/ext/v1", tags=["visual search"])
+
+MAX_RESULTS = 100
+_MIN_CROP_PIXELS = 16  # a smaller region carries too little to describe
+
+
+class VisualPin(PinRead):
+    score: float
+
+
+class VisualPinPage(BaseModel):
+    items: list[VisualPin]
+    bookmark: str | None = None
+
+
+class DuplicatePin(PinRead):
+    score: float
+    duplicate: str  # "exact" (the same stored image) or "near" (a re-encoded, resized, cropped copy)
+
+
+class DuplicatePinPage(BaseModel):
+    items: list[DuplicatePin]
+    bookmark: str | None = None
+
+
+def _decode_upload(ctx: AppContext, data: bytes) -> Image.Image:
+    """Validate the upload exactly as pin uploads are (limits, formats), then decode the normalised bytes."""
+    normalised = normalise_upload(
+        data, max_bytes=ctx.settings.max_upload_bytes, max_pixels=ctx.settings.max_pixels
+    )
+    return Image.open(io.BytesIO(normalised.data))
+
+
+def _crop_box(raw: Any) -> tuple[float, float, float, float] | None:
+    """Validated normalised (x, y, w, h), or None when no crop was sent."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidInput("must be an object {x, y, w, h} of numbers between 0 and 1", field="crop")
+    values = []
+    for key in ("x", "y", "w", "h"):
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInput("must be a number between 0 and 1", field=f"crop.{key}")
+        if not 0.0 <= float(value) <= 1.0:
+            raise InvalidInput(f"must be between 0 and 1, got {value}", field=f"crop.{key}")
+        values.append(float(value))
+    x, y, w, h = values
+    if w <= 0 or h <= 0:
+        raise InvalidInput("must be greater than 0", field="crop.w" if w <= 0 else "crop.h")
+    if x + w > 1.0 + 1e-6:
+        raise InvalidInput("x + w must not exceed 1", field="crop.w")
+    if y + h > 1.0 + 1e-6:
+        raise InvalidInput("y + h must not exceed 1", field="crop.h")
+    return x, y, w, h
+
+
+def _pin_query(ctx: AppContext, db: Session, viewer: Viewer, body: dict[str, Any]) -> tuple[Image.Image, int]:
+    """The (cropped) image of the pin a JSON query names, and that image's id."""
+    pin_id = parse_id(body.get("pin_id"))
+    if pin_id is None:
+        raise InvalidInput("must be a pin id (digits)", field="pin_id")
+    box = _crop_box(body.get("crop"))
+    pin = access_pin(db=db, viewer=viewer, pin_id=pin_id)
+    image = db.get(MediaImage, pin.image_id)
+    img = load_image(media_store(ctx), image) if image is not None else None
+    if img is None:
+        raise NotFound("This pin's image is not available.")
+    img = img.convert("RGB")
+    if box is not None:
+        x, y, w, h = box
+        left, top = round(x * img.width), round(y * img.height)
+        right, bottom = round((x + w) * img.width), round((y + h) * img.height)
+        if min(right - left, bottom - top) < _MIN_CROP_PIXELS:
+            raise InvalidInput(f"the region is under {_MIN_CROP_PIXELS} px on a side", field="crop")
+        img = img.crop((left, top, right, bottom))
+    return img, pin.image_id
+
+
+def _items(db: Session, viewer: Viewer, base_url: str, found: list[Scored]) -> list[VisualPin]:
+    reads = present_pins(db=db, viewer=viewer, pins=[s.pin for s in found], base_url=base_url)
+    return [
+        VisualPin.model_construct(**dict(r), score=round(s.score, 4))
+        for r, s in zip(reads, found, strict=True)
+    ]
+
+
+@router.post("/search/visual", response_model=VisualPinPage)
+async def search_visual(
+    request: Request,
+    ctx: Ctx,
+    db: DbSession,
+    viewer: CurrentViewer,
+    base_url: BaseUrl,
+    limit: Annotated[int, Query(ge=1, le=MAX_RESULTS, description="How many pins to return.")] = 25,
+) -> VisualPinPage:
+    """Pins the caller may see that look like an uploaded image (multipart field `image`) or a region of a
+    pin (JSON `{pin_id, crop: {x, y, w, h}}`, coordinates normalised to 0..1)."""
+    content_type = request.headers.get("content-type", "")
+    upload: bytes | None = None
+    body: dict[str, Any] | None = None
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=4)
+        file = form.get("image")
+        if not isinstance(file, UploadFile):
+            raise InvalidUpload("Send the image as the multipart file field `image`.")
+        upload = await file.read()
+    elif content_type.startswith("application/json"):
+        try:
+            parsed = json.loads(await request.body())
+        except ValueError:
+            raise InvalidInput("the body is not valid JSON") from None
+        if not isinstance(parsed, dict):
+            raise InvalidInput("the body must be a JSON object {pin_id, crop}")
+        body = parsed
+    else:
+        raise InvalidInput("send multipart/form-data with an `image` file, or JSON {pin_id, crop}")
+
+    def run() -> VisualPinPage:
+        exclude: list[int] = []
+        if upload is not None:
+            img = _decode_upload(ctx, upload)
+        else:
+            assert body is not None
+            img, image_id = _pin_query(ctx, db, viewer, body)
+            exclude = [image_id]  # the pin itself and its saves are not "similar pins"
+        s = ctx.settings
+        found = search_similar(
+            db=db,
+            service=visual_service(ctx),
+            viewer=viewer,
+            image=img,
+            limit=limit,
+            weights=(s.visual_weight_similarity, s.visual_weight_engagement, s.visual_weight_quality),
+            exclude_image_ids=exclude,
+        )
+        return VisualPinPage(items=_items(db, viewer, base_url, found), bookmark=None)
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/pins/{pin_id}/duplicates", response_model=DuplicatePinPage)
+def pin_duplicates(
+    pin_id: str, ctx: Ctx, db: DbSession, viewer: CurrentViewer, base_url: BaseUrl
+) -> DuplicatePinPage:
+    """Pins the caller may see showing the same image (exact) or a near-duplicate of it (near)."""
+    pin = access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    found = find_duplicates(db=db, service=visual_service(ctx), viewer=viewer, pin=pin)
+    reads = present_pins(db=db, viewer=viewer, pins=[s.pin for s in found], base_url=base_url)
+    items = [
+        DuplicatePin.model_construct(**dict(r), score=round(s.score, 4), duplicate=s.kind)
+        for r, s in zip(reads, found, strict=True)
+    ]
+    return DuplicatePinPage(items=items, bookmark=None)
+
+
+@router.get("/boards/{board_id}/clusters", response_model=clusters_service.ClusterList)
+def board_clusters(
+    board_id: str, ctx: Ctx, db: DbSession, viewer: CurrentViewer, base_url: BaseUrl
+) -> clusters_service.ClusterList:
+    """Groups of visually similar pins on a board, each with a representative pin and a suggested name."""
+    return clusters_service.board_clusters(
+        db=db, service=visual_service(ctx), viewer=viewer, board_id=parse_id(board_id), base_url=base_url
+    )

@@ -1,0 +1,147 @@
+"""Job handlers and the long-running reindex of visual search.
+
+    visual.embed_image {image_id}  ← jobs.pipeline.on_image_ready: vector + hashes of one image
+    reindex(ctx, ...)              ← `pinhaven reindex`: (re)fit the whitening, embed every image, promote
+
+Reindex is resumable: a new whitening is first written as `whitening.pending.npz` and reused by a rerun,
+images that already have a vector for the pending model are skipped, and only when every image has one
+does the pending whitening replace the active one (old-model rows are then deleted). Searches keep using
+the old model, complete, until that moment.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from pinhaven.context import AppContext
+from pinhaven.db.engine import session_scope
+from pinhaven.jobs.queue import PermanentFailure
+from pinhaven.media.models import MediaImage
+from pinhaven.media.service import media_store
+from pinhaven.search.visual.builtin import BuiltinEmbedder
+from pinhaven.search.visual.embedder import prepare_image
+from pinhaven.search.visual.models import ImageEmbedding
+from pinhaven.search.visual.service import (
+    SERVICE_KEY,
+    VisualService,
+    embed_image,
+    load_image,
+    make_embedder,
+    store_embedding,
+    visual_service,
+    whitening_path,
+)
+
+__all__ = ["EMBED_JOB", "ReindexReport", "embed_image_job", "reindex"]
+
+log = logging.getLogger("pinhaven.search.visual")
+
+EMBED_JOB = "visual.embed_image"
+FIT_MIN_IMAGES = 100  # fewer images than this: a whitening would overfit, keep the raw descriptor
+FIT_MAX_IMAGES = 2000
+
+
+def embed_image_job(ctx: AppContext, payload: dict[str, Any]) -> None:
+    """Job `visual.embed_image`: embed one image with the active model (idempotent)."""
+    value = payload.get("image_id")
+    try:
+        image_id = int(str(value))
+    except ValueError:
+        raise PermanentFailure(f"{EMBED_JOB} payload needs a numeric image_id, got {value!r}") from None
+    embed_image(ctx, image_id)
+
+
+@dataclass
+class ReindexReport:
+    model_id: str
+    embedded: int = 0
+    skipped: int = 0
+    missing: int = 0
+    refitted: bool = False
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _ready_image_ids(ctx: AppContext) -> list[int]:
+    with session_scope(ctx.read_sessions) as db:
+        return [int(i) for i in db.scalars(select(MediaImage.id).where(MediaImage.status == "ready"))]
+
+
+def _fit(ctx: AppContext, image_ids: list[int], min_images: int) -> bool:
+    """Fit a whitening on a sample of stored images into the pending file; False when too few images."""
+    if len(image_ids) < min_images:
+        return False
+    step = max(1, len(image_ids) // FIT_MAX_IMAGES)
+    store = media_store(ctx)
+    sample = []
+    with session_scope(ctx.read_sessions) as db:
+        for image_id in image_ids[::step][:FIT_MAX_IMAGES]:
+            image = db.get(MediaImage, image_id)
+            img = load_image(store, image) if image is not None else None
+            if img is not None:
+                sample.append(prepare_image(img, 256))
+    if len(sample) < min_images:
+        return False
+    BuiltinEmbedder.fit(sample).save(whitening_path(ctx, pending=True))
+    return True
+
+
+def reindex(
+    ctx: AppContext,
+    *,
+    refit: bool = True,
+    min_fit_images: int = FIT_MIN_IMAGES,
+    progress: Progress | None = None,
+) -> ReindexReport:
+    """Embed every ready image with the (re)fitted model, skipping images already done; then promote it."""
+    pending = whitening_path(ctx, pending=True)
+    image_ids = _ready_image_ids(ctx)
+    refitted = False
+    if ctx.settings.visual_model == "builtin" and refit and not pending.exists():
+        refitted = _fit(ctx, image_ids, min_fit_images)
+    use_pending = pending.exists() and ctx.settings.visual_model == "builtin"
+    service = (
+        VisualService(ctx, make_embedder(ctx, pending=use_pending)) if use_pending else visual_service(ctx)
+    )
+    report = ReindexReport(model_id=service.model_id, refitted=refitted or use_pending)
+    store = media_store(ctx)
+    batch = list(image_ids)
+    while batch:  # a second pass picks up images that became ready during the first
+        with session_scope(ctx.read_sessions) as db:
+            done = set(
+                db.scalars(select(ImageEmbedding.image_id).where(ImageEmbedding.model_id == service.model_id))
+            )
+        todo = [i for i in batch if i not in done]
+        report.skipped += len(batch) - len(todo)
+        base = len(image_ids) - len(batch) + len(batch) - len(todo)
+        for n, image_id in enumerate(todo, 1):
+            with session_scope(ctx.sessions) as db:
+                image = db.get(MediaImage, image_id)
+                img = load_image(store, image) if image is not None else None
+                if img is None:
+                    report.missing += 1
+                else:
+                    vector, hashes = service.embed(img)
+                    store_embedding(
+                        db=db, image_id=image_id, model_id=service.model_id, vector=vector, hashes=hashes
+                    )
+                    report.embedded += 1
+            if progress is not None:
+                progress(base + n, len(image_ids))
+        known = set(image_ids)
+        batch = [i for i in _ready_image_ids(ctx) if i not in known]
+        image_ids += batch
+    if use_pending:  # every image has a vector in the new space: switch to it
+        os.replace(pending, whitening_path(ctx))
+    with session_scope(ctx.sessions) as db:
+        db.execute(delete(ImageEmbedding).where(ImageEmbedding.model_id != service.model_id))
+    ctx.services.pop(SERVICE_KEY, None)
+    visual_service(ctx).refresh(force=True)
+    return report

@@ -1,0 +1,32 @@
+"""Tables of visual search: one embedding (and the image's perceptual hashes) per image and model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pinhaven.db.base import Base, UTCDateTime, utcnow
+
+__all__ = ["ImageEmbedding"]
+
+
+class ImageEmbedding(Base):
+    """An image's vector in one model's space (`model_id` is versioned: a new whitening is a new id).
+
+    Vectors are keyed by image, not pin: every pin showing the image (saves, identical uploads) shares it.
+    `phash`/`dhash` are unsigned 64-bit hashes stored as signed BIGINTs (`hashes.to_signed`).
+    """
+
+    __tablename__ = "visual_embeddings"
+    __table_args__ = (Index("ix_visual_embeddings_model_updated", "model_id", "updated_at"),)
+
+    image_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("media_images.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, unit length
+    phash: Mapped[int] = mapped_column(BigInteger)
+    dhash: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,376 @@
+"""Visual search service: the process's embedder and indexes, embedding images, similar and duplicate pins.
+
+    visual_service(ctx)            → the process's VisualService (built on first use; rebuilt when the active
+                                     whitening file changes, e.g. after `pinhaven reindex` in another process)
+    embed_image(ctx, image_id)     → compute and store one image's vector + hashes, update the indexes
+    search_similar(...)            → pins the viewer may see that look like a query image, re-ranked
+    find_duplicates(...)           → exact (same image) and near (hash + embedding) duplicates of a pin
+
+Indexes are keyed by image id; a `visible` callback maps candidate images to the viewer's visible pins
+(boards.access.visible_pin_ids), so a secret pin's image can never surface through a public query.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import visible_pin_ids
+from pinhaven.context import AppContext
+from pinhaven.db.base import utcnow
+from pinhaven.db.engine import session_scope
+from pinhaven.media import variants
+from pinhaven.media.models import MediaImage
+from pinhaven.media.service import media_store
+from pinhaven.media.store import MediaStore
+from pinhaven.pins.models import Pin
+from pinhaven.search.visual.builtin import BuiltinEmbedder
+from pinhaven.search.visual.dedup import DuplicateFinder
+from pinhaven.search.visual.embedder import Embedder, Whitening
+from pinhaven.search.visual.hashes import HammingIndex, ImageHashes, image_hashes, to_signed, to_unsigned
+from pinhaven.search.visual.index import VectorIndex
+from pinhaven.search.visual.models import ImageEmbedding
+
+__all__ = [
+    "SERVICE_KEY",
+    "ImageVisibility",
+    "Scored",
+    "VisualService",
+    "embed_image",
+    "load_image",
+    "visual_service",
+    "whitening_path",
+]
+
+log = logging.getLogger("pinhaven.search.visual")
+
+SERVICE_KEY = "search.visual"
+_REFRESH_SECONDS = 1.0  # how often a process picks up vectors other processes (workers) wrote
+_create_lock = threading.Lock()
+
+
+def visual_dir(ctx: AppContext) -> Path:
+    return ctx.settings.data_dir / "visual"
+
+
+def whitening_path(ctx: AppContext, *, pending: bool = False) -> Path:
+    """The active (or, during a reindex, the pending) whitening of the builtin embedder."""
+    return visual_dir(ctx) / ("whitening.pending.npz" if pending else "whitening.npz")
+
+
+def make_embedder(ctx: AppContext, *, pending: bool = False) -> Embedder:
+    """The embedder named by settings (`visual_model`); builtin uses the saved whitening when there is one."""
+    name = ctx.settings.visual_model
+    if name == "clip":
+        from pinhaven.search.visual.clip import load_clip
+
+        # fails with ModelUnavailable unless `pinhaven models fetch` (or a local file) provided weights
+        return load_clip(pretrained="openai", models_dir=ctx.settings.data_dir / "models")
+    path = whitening_path(ctx, pending=pending)
+    return BuiltinEmbedder(Whitening.load(path) if path.exists() else None)
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime_ns / 1e9
+    except OSError:
+        return None
+
+
+class VisualService:
+    """One embedder, its vector index and the pHash index of the images embedded with it."""
+
+    def __init__(self, ctx: AppContext, embedder: Embedder) -> None:
+        self.ctx = ctx
+        self.embedder = embedder
+        self.model_id = embedder.model_id
+        self.whitening_mtime = _mtime(whitening_path(ctx))
+        self.index = VectorIndex.open(
+            visual_dir(ctx) / "index" / self.model_id, dim=embedder.dim, model_id=self.model_id
+        )
+        self.duplicates = DuplicateFinder(hashes=HammingIndex(), vectors=self.index)
+        self._lock = threading.Lock()
+        self._seen_until: datetime | None = None  # newest updated_at folded into the indexes
+        self._checked_at = 0.0
+        self._load()
+
+    # ---- loading and catching up
+
+    def _rows(self, db: Session, since: object = None) -> Iterator[ImageEmbedding]:
+        query = select(ImageEmbedding).where(ImageEmbedding.model_id == self.model_id)
+        if since is not None:
+            query = query.where(ImageEmbedding.updated_at >= since)
+        yield from db.scalars(query.execution_options(yield_per=2000))
+
+    def _load(self) -> None:
+        with session_scope(self.ctx.read_sessions) as db:
+            count, newest = db.execute(
+                select(func.count(), func.max(ImageEmbedding.updated_at)).where(
+                    ImageEmbedding.model_id == self.model_id
+                )
+            ).one()
+            mark = f"{count}:{newest.isoformat() if newest else '-'}"
+            if self.index.watermark != mark or len(self.index) != count:
+                self.index.rebuild((r.image_id, _vector(r.vector)) for r in self._rows(db))
+                self.index.save(watermark=mark)
+            ids, hashes = [], []
+            for image_id, phash, dhash in db.execute(
+                select(ImageEmbedding.image_id, ImageEmbedding.phash, ImageEmbedding.dhash).where(
+                    ImageEmbedding.model_id == self.model_id
+                )
+            ):
+                ids.append(int(image_id))
+                hashes.append(_stored_hashes(phash, dhash))
+            if ids:
+                self.duplicates.add(ids, hashes)
+            self._seen_until = newest
+        self._checked_at = time.monotonic()
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Fold in vectors written since the last look (by this or another process); throttled."""
+        if not force and time.monotonic() - self._checked_at < _REFRESH_SECONDS:
+            return
+        with self._lock, session_scope(self.ctx.read_sessions) as db:
+            # a little overlap: commits can land out of timestamp order
+            since = None if self._seen_until is None else self._seen_until - timedelta(seconds=5)
+            rows = [
+                (r.image_id, _vector(r.vector), r.phash, r.dhash, r.updated_at) for r in self._rows(db, since)
+            ]
+            self._checked_at = time.monotonic()
+        if rows:
+            hashes = [_stored_hashes(r[2], r[3]) for r in rows]
+            self.add([r[0] for r in rows], np.stack([r[1] for r in rows]), hashes)
+            newest = max(r[4] for r in rows)
+            self._seen_until = newest if self._seen_until is None else max(newest, self._seen_until)
+
+    def add(self, image_ids: Sequence[int], vectors: np.ndarray, hashes: Sequence[ImageHashes]) -> None:
+        """Put freshly embedded images into both indexes."""
+        self.index.add(list(image_ids), vectors)
+        self.duplicates.add(list(image_ids), list(hashes))
+
+    # ---- discovery.service.VisualNeighbours (pin ids; discovery filters privacy itself)
+
+    def similar_pins(self, pin_id: int, k: int) -> list[tuple[int, float]]:
+        """Up to k (pin_id, cosine) pairs whose image is most similar to the pin's image."""
+        self.refresh()
+        with session_scope(self.ctx.read_sessions) as db:
+            image_id = db.scalar(select(Pin.image_id).where(Pin.id == pin_id))
+            if image_id is None:
+                return []
+            vec = self.index.vectors([image_id]).get(int(image_id))
+            if vec is None:
+                return []
+            near = self.index.search(vec, k, exclude=[image_id])
+            score = dict(near)
+            rows = db.execute(
+                select(Pin.id, Pin.image_id).where(Pin.image_id.in_(list(score))).order_by(Pin.id)
+            ).all()
+        pairs: dict[int, tuple[int, float]] = {}
+        for pid, iid in rows:
+            pairs.setdefault(int(iid), (int(pid), score[int(iid)]))  # one (the oldest) pin per image
+        return sorted(pairs.values(), key=lambda t: -t[1])[:k]
+
+    def embeddings(self, pin_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Unit-length embeddings of the pins whose image has one."""
+        self.refresh()
+        with session_scope(self.ctx.read_sessions) as db:
+            rows = db.execute(select(Pin.id, Pin.image_id).where(Pin.id.in_(list(pin_ids)))).all()
+        vecs = self.index.vectors([int(r[1]) for r in rows])
+        return {int(p): vecs[int(i)] for p, i in rows if int(i) in vecs}
+
+    # ---- queries
+
+    def embed(self, img: Image.Image) -> tuple[np.ndarray, ImageHashes]:
+        """Vector and hashes of one decoded image."""
+        img = img.convert("RGB") if img.mode not in ("RGB", "L") else img
+        return self.embedder.embed_images([img])[0], image_hashes(img)
+
+
+def _vector(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype="<f4").astype(np.float32)
+
+
+def _stored_hashes(phash: int, dhash: int) -> ImageHashes:
+    # mirrors are not stored: they are only needed on the query side
+    p, d = to_unsigned(int(phash)), to_unsigned(int(dhash))
+    return ImageHashes(phash=p, dhash=d, phash_mirror=p, dhash_mirror=d)
+
+
+def visual_service(ctx: AppContext) -> VisualService:
+    """The process's visual service; rebuilt when the active whitening changed on disk."""
+    service: VisualService | None = ctx.services.get(SERVICE_KEY)
+    if service is not None and service.whitening_mtime == _mtime(whitening_path(ctx)):
+        return service
+    with _create_lock:
+        service = ctx.services.get(SERVICE_KEY)
+        if service is None or service.whitening_mtime != _mtime(whitening_path(ctx)):
+            service = VisualService(ctx, make_embedder(ctx))
+            ctx.services[SERVICE_KEY] = service
+            from pinhaven.discovery.service import VISUAL_SERVICE_KEY
+
+            ctx.services[VISUAL_SERVICE_KEY] = service  # related pins and the feed use image similarity
+    return service
+
+
+def load_image(store: MediaStore, image: MediaImage) -> Image.Image | None:
+    """The stored `736x` JPEG variant (or the original when it is not rendered yet), not yet decoded."""
+    data = store.get(variants.variant_key(image.sha256, "736x", "jpg"))
+    if data is None:
+        data = store.get(variants.original_key(image.sha256, image.original_format))
+    if data is None:
+        return None
+    return Image.open(io.BytesIO(data))
+
+
+def store_embedding(
+    *, db: Session, image_id: int, model_id: str, vector: np.ndarray, hashes: ImageHashes
+) -> None:
+    """Insert or replace the image's row for `model_id`."""
+    row = db.get(ImageEmbedding, (image_id, model_id))
+    blob = np.ascontiguousarray(vector, dtype="<f4").tobytes()
+    if row is None:
+        row = ImageEmbedding(image_id=image_id, model_id=model_id)
+        db.add(row)
+    row.vector, row.phash, row.dhash = blob, to_signed(hashes.phash), to_signed(hashes.dhash)
+    row.updated_at = utcnow()
+    db.flush()
+
+
+def embed_image(ctx: AppContext, image_id: int, *, service: VisualService | None = None) -> bool:
+    """Embed one stored image with the active model; False when the image or its file is gone."""
+    service = service or visual_service(ctx)
+    with session_scope(ctx.read_sessions) as db:
+        image = db.get(MediaImage, image_id)
+        if image is None:
+            return False
+        db.expunge(image)
+    img = load_image(media_store(ctx), image)
+    if img is None:
+        log.warning("image %s has no stored file to embed", image_id)
+        return False
+    vector, hashes = service.embed(img)
+    with session_scope(ctx.sessions) as db:
+        if db.get(MediaImage, image_id) is None:
+            return False
+        store_embedding(db=db, image_id=image_id, model_id=service.model_id, vector=vector, hashes=hashes)
+    service.add([image_id], vector[None, :], [hashes])
+    return True
+
+
+# ---- privacy: images → the viewer's visible pins
+
+
+class ImageVisibility:
+    """The `visible` callback for image-keyed indexes: an image counts when the viewer sees one of its pins.
+
+    Remembers, per image, the visible pins it found, so results map back to pins without another query.
+    """
+
+    def __init__(self, db: Session, viewer: Viewer) -> None:
+        self.db = db
+        self.viewer = viewer
+        self.pins: dict[int, list[Pin]] = {}
+
+    def __call__(self, image_ids: Sequence[int]) -> set[int]:
+        ids = [int(i) for i in image_ids]
+        found: set[int] = set()
+        for start in range(0, len(ids), 900):
+            pins = list(self.db.scalars(select(Pin).where(Pin.image_id.in_(ids[start : start + 900]))))
+            allowed = visible_pin_ids(db=self.db, viewer=self.viewer, pin_ids=[p.id for p in pins])
+            for pin in sorted(pins, key=lambda p: p.id):
+                if pin.id in allowed:
+                    self.pins.setdefault(pin.image_id, []).append(pin)
+                    found.add(pin.image_id)
+        return found
+
+
+@dataclass(frozen=True)
+class Scored:
+    pin: Pin
+    score: float
+    similarity: float
+    kind: str = "similar"  # similar | exact | near
+
+
+def rerank(
+    hits: Sequence[tuple[int, float]],
+    pins: dict[int, list[Pin]],
+    images: dict[int, MediaImage],
+    weights: tuple[float, float, float],
+) -> list[Scored]:
+    """Blend visual similarity with engagement (saves, log-normalised) and quality (resolution)."""
+    w_vis, w_eng, w_q = weights
+    chosen = [
+        (pins[i][0], s, max(p.save_count for p in pins[i]), images.get(i)) for i, s in hits if i in pins
+    ]
+    top_saves = max((math.log1p(c) for _, _, c, _ in chosen), default=0.0)
+    out = []
+    for pin, sim, saves, image in chosen:
+        engagement = math.log1p(saves) / top_saves if top_saves > 0 else 0.0
+        quality = min(1.0, math.sqrt(image.width * image.height) / 1000.0) if image is not None else 0.0
+        out.append(Scored(pin, w_vis * sim + w_eng * engagement + w_q * quality, sim))
+    out.sort(key=lambda s: (-s.score, s.pin.id))
+    return out
+
+
+def _images(db: Session, image_ids: Sequence[int]) -> dict[int, MediaImage]:
+    ids = list(image_ids)
+    return {i.id: i for i in db.scalars(select(MediaImage).where(MediaImage.id.in_(ids)))} if ids else {}
+
+
+def search_similar(
+    *,
+    db: Session,
+    service: VisualService,
+    viewer: Viewer,
+    image: Image.Image,
+    limit: int,
+    weights: tuple[float, float, float],
+    exclude_image_ids: Sequence[int] = (),
+) -> list[Scored]:
+    """Pins the viewer may see whose image looks like `image`, one pin per image, best first."""
+    service.refresh()
+    vector, _ = service.embed(image)
+    visible = ImageVisibility(db, viewer)
+    # a pool larger than the page, so engagement and quality can reorder the visually close ones
+    hits = service.index.search(vector, max(limit * 3, 30), visible=visible, exclude=exclude_image_ids)
+    ranked = rerank(hits, visible.pins, _images(db, [i for i, _ in hits]), weights)
+    return ranked[:limit]
+
+
+def find_duplicates(*, db: Session, service: VisualService, viewer: Viewer, pin: Pin) -> list[Scored]:
+    """Pins the viewer may see showing the same image (exact) or a near-duplicate of it (near)."""
+    exact = [
+        p
+        for p in db.scalars(
+            select(Pin).where(Pin.image_id == pin.image_id, Pin.id != pin.id).order_by(Pin.id)
+        )
+    ]
+    allowed = visible_pin_ids(db=db, viewer=viewer, pin_ids=[p.id for p in exact])
+    found = [Scored(p, 1.0, 1.0, "exact") for p in exact if p.id in allowed]
+    service.refresh()
+    image = db.get(MediaImage, pin.image_id)
+    img = load_image(media_store(service.ctx), image) if image is not None else None
+    if img is None:
+        return found
+    vector = service.index.vectors([pin.image_id]).get(pin.image_id)
+    hashes = image_hashes(img)
+    visible = ImageVisibility(db, viewer)
+    for match in service.duplicates.find(hashes, vector, exclude=[pin.image_id], visible=visible):
+        for other in visible.pins.get(match.id, [])[:1]:  # one pin per image
+            cosine = match.cosine if match.cosine is not None else 1.0
+            found.append(Scored(other, cosine, cosine, "near"))
+    return found

@@ -1,0 +1,128 @@
+/* Visual search on pages: "Visually similar" pins on the pin page (with a crop box: drag across the image),
+   and "Search by image" on the search page. Both call POST /ext/v1/search/visual with the page's CSRF token. */
+(function () {
+  "use strict";
+
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function search(body) {
+    var headers = { "X-CSRF-Token": csrf(), Accept: "application/json" };
+    if (!(body instanceof FormData)) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(body);
+    }
+    return fetch("/ext/v1/search/visual?limit=24", { method: "POST", headers: headers, body: body, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) throw new Error(data.message || "HTTP " + response.status);
+          return data.items;
+        });
+      });
+  }
+
+  function render(grid, items) {
+    grid.textContent = "";
+    items.forEach(function (pin) {
+      var image = (pin.media && pin.media.images && (pin.media.images["236x"] || pin.media.images["474x"])) || null;
+      var link = document.createElement("a");
+      link.className = "grid-item visual-card";
+      link.href = "/pin/" + pin.id;
+      link.setAttribute("data-pin-id", pin.id);
+      if (image) {
+        var img = document.createElement("img");
+        img.src = image.url;
+        img.width = image.width;
+        img.height = image.height;
+        img.loading = "lazy";
+        img.alt = pin.alt_text || pin.title || "Pin";
+        link.appendChild(img);
+      }
+      if (pin.title) {
+        var title = document.createElement("span");
+        title.className = "visual-card-title";
+        title.textContent = pin.title;
+        link.appendChild(title);
+      }
+      grid.appendChild(link);
+    });
+  }
+
+  // ---- pin page: similar pins, and a crop box drawn by dragging on the image
+  function similar(section) {
+    var pinId = section.getAttribute("data-visual-for");
+    var grid = section.querySelector("[data-visual-results]");
+    var reset = section.querySelector("[data-visual-reset]");
+    var media = document.querySelector(".closeup-media");
+    function run(crop) {
+      var body = { pin_id: pinId };
+      if (crop) body.crop = crop;
+      search(body).then(function (items) {
+        render(grid, items);
+        section.hidden = items.length === 0 && !crop;
+        if (reset) reset.hidden = !crop;
+      }).catch(function () { /* the section stays as it was */ });
+    }
+    run(null);
+    if (!media) return;
+    var img = media.querySelector("img");
+    if (!img) return;
+    media.style.position = "relative";
+    var box = document.createElement("div");
+    box.className = "crop-box";
+    box.style.display = "none";  // the look lives in app.css (.crop-box): CSP allows no inline style text
+    media.appendChild(box);
+    var start = null;
+    function point(event) {
+      var r = img.getBoundingClientRect();
+      return { x: Math.min(Math.max((event.clientX - r.left) / r.width, 0), 1), y: Math.min(Math.max((event.clientY - r.top) / r.height, 0), 1), r: r };
+    }
+    function draw(a, b) {
+      var r = a.r, off = media.getBoundingClientRect();
+      box.style.display = "block";
+      box.style.left = (r.left - off.left + Math.min(a.x, b.x) * r.width) + "px";
+      box.style.top = (r.top - off.top + Math.min(a.y, b.y) * r.height) + "px";
+      box.style.width = Math.abs(b.x - a.x) * r.width + "px";
+      box.style.height = Math.abs(b.y - a.y) * r.height + "px";
+    }
+    img.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      start = point(event);
+      img.setPointerCapture(event.pointerId);
+    });
+    img.addEventListener("pointermove", function (event) { if (start) draw(start, point(event)); });
+    img.addEventListener("pointerup", function (event) {
+      if (!start) return;
+      var end = point(event);
+      var crop = { x: Math.min(start.x, end.x), y: Math.min(start.y, end.y), w: Math.abs(end.x - start.x), h: Math.abs(end.y - start.y) };
+      start = null;
+      if (crop.w < 0.05 || crop.h < 0.05) { box.style.display = "none"; return; }  // a click, not a drag
+      run(crop);
+    });
+    if (reset) reset.addEventListener("click", function () { box.style.display = "none"; run(null); });
+  }
+
+  // ---- search page: upload an image
+  function upload(form) {
+    var grid = form.parentNode.querySelector("[data-visual-results]");
+    var status = form.querySelector("[data-visual-status]");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      status.textContent = "Searching…";
+      search(new FormData(form)).then(function (items) {
+        status.textContent = items.length ? items.length + " similar pins" : "No similar pins found.";
+        render(grid, items);
+      }).catch(function (error) { status.textContent = error.message; });
+    });
+  }
+
+  function init() {
+    var section = document.querySelector("[data-visual-for]");
+    if (section) similar(section);
+    var form = document.querySelector("[data-visual-upload]");
+    if (form) upload(form);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();
