@@ -59,7 +59,12 @@ def browser() -> Iterator[Any]:
 def live(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("live")
     settings = load_settings(
-        env={}, data_dir=data_dir, password_hash_fast=True, worker_threads=1, secret_key="browser-tests"
+        env={},
+        data_dir=data_dir,
+        password_hash_fast=True,
+        worker_threads=1,
+        secret_key="browser-tests",
+        semantic_search=False,
     )
     with live_server(settings) as server:
         yield server
