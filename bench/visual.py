@@ -372,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--ann-n", type=int, default=100_000, help="ANN vectors (issue size: 1000000)")
     ap.add_argument("--ann-dim", type=int, default=256)
     ap.add_argument("--ann-queries", type=int, default=1000)
-    ap.add_argument("--ann-ef-construction", type=int, default=40)
+    ap.add_argument("--ann-ef-construction", type=int, default=100)
     ap.add_argument(
         "--ann-noise",
         type=float,

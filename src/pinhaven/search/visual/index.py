@@ -114,7 +114,7 @@ class VectorIndex:
         directory: Path | None = None,
         brute_force_below: int = 20_000,
         hnsw_m: int = 32,
-        ef_construction: int = 40,
+        ef_construction: int = 100,
         ef_search: int = 128,
         max_tombstone_ratio: float = 0.2,
     ) -> None:
