@@ -43,7 +43,8 @@ class PinRead(BaseModel):
     source_domain: str | None = None
     save_count: int = 0
     creator: Owner | None = None
-    image_status: str = "ready"
+    image_status: str = "ready"  # processing | ready | failed (variants are made by a background job)
+    image_failure_reason: str | None = None
 
 
 class PinPage(BaseModel):
