@@ -30,7 +30,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.integration.server import cli, running_server  # noqa: E402
+from tests.integration.server import cli, running_server
 
 
 def jpeg_1mp(seed: int) -> bytes:
@@ -39,7 +39,10 @@ def jpeg_1mp(seed: int) -> bytes:
     draw = ImageDraw.Draw(image)
     for _ in range(40):
         x, y = rng.randrange(1155), rng.randrange(866)
-        draw.ellipse((x, y, x + rng.randrange(20, 300), y + rng.randrange(20, 300)), fill=tuple(rng.randrange(256) for _ in range(3)))
+        draw.ellipse(
+            (x, y, x + rng.randrange(20, 300), y + rng.randrange(20, 300)),
+            fill=tuple(rng.randrange(256) for _ in range(3)),
+        )
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88)
     return out.getvalue()
@@ -59,7 +62,9 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return status
 
 
-async def _worker(host: str, port: int, make_raw, deadline: float, latencies: list[float], errors: list[int]) -> None:  # type: ignore[no-untyped-def]
+async def _worker(
+    host: str, port: int, make_raw, deadline: float, latencies: list[float], errors: list[int]
+) -> None:  # type: ignore[no-untyped-def]
     reader, writer = await asyncio.open_connection(host, port)
     i = 0
     try:
@@ -83,7 +88,9 @@ def load(base: str, make_raw, concurrency: int, seconds: float) -> dict[str, flo
     async def main() -> float:
         start = time.perf_counter()
         deadline = start + seconds
-        await asyncio.gather(*[_worker(host, int(port), make_raw, deadline, latencies, errors) for _ in range(concurrency)])
+        await asyncio.gather(
+            *[_worker(host, int(port), make_raw, deadline, latencies, errors) for _ in range(concurrency)]
+        )
         return time.perf_counter() - start
 
     elapsed = asyncio.run(main())
@@ -116,7 +123,11 @@ def seed(base: str, token: str, pins: int) -> str:
         body = {
             "board_id": board,
             "title": f"Pin {i}",
-            "media_source": {"source_type": "image_base64", "content_type": "image/jpeg", "data": images[i % 8]},
+            "media_source": {
+                "source_type": "image_base64",
+                "content_type": "image/jpeg",
+                "data": images[i % 8],
+            },
         }
         response = httpx.post(f"{base}/v5/pins", json=body, headers=headers, timeout=30)
         response.raise_for_status()
@@ -124,7 +135,9 @@ def seed(base: str, token: str, pins: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--pins", type=int, default=200)
     parser.add_argument("--processes", default="1,2")
@@ -134,37 +147,56 @@ def main() -> None:
         data_dir = Path(tempfile.mkdtemp(prefix="pinhaven-bench-api-"))
         try:
             cli(data_dir, "init")
-            cli(data_dir, "users", "create", "bench", "--email", "bench@example.test", stdin="bench password\n")
+            cli(
+                data_dir,
+                "users",
+                "create",
+                "bench",
+                "--email",
+                "bench@example.test",
+                stdin="bench password\n",
+            )
             token = cli(data_dir, "tokens", "create", "bench").stdout.strip()
             env = {"PINHAVEN_WORKER_THREADS": "0", "PINHAVEN_LOG_LEVEL": "warning"}
             with running_server(data_dir, env=env, args=("--processes", str(processes))) as base:
                 board = seed(base, token, args.pins)
-                list_path = f"/v5/boards/{board}/pins?page_size=25"
+                list_request = get_raw(f"/v5/boards/{board}/pins?page_size=25", token)
                 for concurrency in (1, 16):
-                    load(base, lambda i: get_raw(list_path, token), concurrency, 1.0)  # warm-up
-                    stats = load(base, lambda i: get_raw(list_path, token), concurrency, args.seconds)
+                    load(base, lambda i, r=list_request: r, concurrency, 1.0)  # warm-up
+                    stats = load(base, lambda i, r=list_request: r, concurrency, args.seconds)
                     rows.append(("list 25 pins", processes, concurrency, stats))
                 bodies = [
-                    post_raw("/v5/pins", token, {
-                        "board_id": board,
-                        "media_source": {"source_type": "image_base64", "content_type": "image/jpeg",
-                                         "data": base64.b64encode(jpeg_1mp(1000 + i)).decode()},
-                    })
+                    post_raw(
+                        "/v5/pins",
+                        token,
+                        {
+                            "board_id": board,
+                            "media_source": {
+                                "source_type": "image_base64",
+                                "content_type": "image/jpeg",
+                                "data": base64.b64encode(jpeg_1mp(1000 + i)).decode(),
+                            },
+                        },
+                    )
                     for i in range(64)
                 ]
                 for concurrency in (1, 16):
-                    stats = load(base, lambda i: bodies[i % len(bodies)], concurrency, args.seconds)
+                    stats = load(base, lambda i, b=bodies: b[i % len(b)], concurrency, args.seconds)
                     rows.append(("create pin (1 MP JPEG)", processes, concurrency, stats))
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
     print(f"\nmachine: {os.cpu_count()} cores; {args.seconds:.0f} s per cell; SQLite; worker threads off")
-    print(f"{'operation':<24} {'procs':>5} {'conc':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}")
+    print(
+        f"{'operation':<24} {'procs':>5} {'conc':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}"
+    )
     for name, processes, concurrency, stats in rows:
         print(
             f"{name:<24} {processes:>5} {concurrency:>5} {stats['rps']:>9.1f} {stats['p50']:>8.2f} "
             f"{stats['p99']:>8.2f} {stats['n']:>9.0f}"
         )
-    print("baseline (Pinry 2.1.9, same machine class, DESIGN.md): list 30 pins ≈ 10 req/s c=1 (p50 ≈ 100 ms), ≈ 16 req/s c=16")
+    print(
+        "baseline (Pinry 2.1.9, same machine class, DESIGN.md): list 30 pins ≈ 10 req/s c=1 (p50 ≈ 100 ms), ≈ 16 req/s c=16"
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from pinhaven.accounts import service as accounts_service
 from pinhaven.accounts.scopes import ANONYMOUS, Viewer, session_viewer

@@ -70,9 +70,12 @@ def test_profile_pins_split_created_and_saved(client: TestClient, alice: Account
     saved = client.post(
         f"/v5/pins/{original}/save", json={"board_id": board(client, alice, "Saves")}, headers=alice.headers
     )
-    ids = lambda kind: [
-        p["id"] for p in client.get("/ext/v1/users/alice/pins", params={"kind": kind}).json()["items"]
-    ]  # noqa: E731
+
+    def ids(kind):
+        return [
+            p["id"] for p in client.get("/ext/v1/users/alice/pins", params={"kind": kind}).json()["items"]
+        ]
+
     assert ids("created") == [own]
     assert ids("saved") == [saved.json()["id"]]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from tests.web.helpers import WebClient
 
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
 from pinhaven.jobs.worker import drain
 from pinhaven.media.models import MediaImage
-from tests.web.helpers import WebClient
 
 
 def test_image_status_is_visible_until_ready_and_failures_say_why(ann: WebClient, ctx: AppContext) -> None:
@@ -20,8 +20,12 @@ def test_image_status_is_visible_until_ready_and_failures_say_why(ann: WebClient
     assert "data-image-status" not in ann.get(pin["url"]).text
     assert ann.get(f"/ext/v1/pins/{pin['id']}").json()["image_status"] == "ready"
     with session_scope(ctx.sessions) as db:
-        db.execute(update(MediaImage).values(status="failed", failure_reason="the original file is unreadable"))
+        db.execute(
+            update(MediaImage).values(status="failed", failure_reason="the original file is unreadable")
+        )
     failed = ann.get(pin["url"]).text
     assert 'data-image-status="failed"' in failed and "the original file is unreadable" in failed
     body = ann.get(f"/ext/v1/pins/{pin['id']}").json()
-    assert body["image_status"] == "failed" and body["image_failure_reason"] == "the original file is unreadable"
+    assert (
+        body["image_status"] == "failed" and body["image_failure_reason"] == "the original file is unreadable"
+    )

@@ -13,8 +13,8 @@ def all_metadata() -> MetaData:
     import pinhaven.boards.models
     import pinhaven.discovery.models
     import pinhaven.events.models
-    import pinhaven.ingest.url_learning
     import pinhaven.ingest.models
+    import pinhaven.ingest.url_learning
     import pinhaven.jobs.models
     import pinhaven.media.models
     import pinhaven.pins.models

@@ -19,8 +19,8 @@ import os
 import re
 import threading
 import time
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import exists, select
