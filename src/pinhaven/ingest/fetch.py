@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from contextlib import contextmanager
@@ -241,9 +241,12 @@ class _Budget:
     ssl_context: SSLContext
 
 
+_OWN_HEADERS = frozenset({"host", "connection", "accept-encoding", "content-length", "transfer-encoding"})
+
+
 @contextmanager
 def _open(
-    target: _Target, addresses: list[IPAddress], budget: _Budget
+    target: _Target, addresses: list[IPAddress], budget: _Budget, extra: Mapping[str, str] | None = None
 ) -> Iterator[tuple[str, httpcore.Response]]:
     """GET from the first reachable checked address; yields (peer address, response with its body unread)."""
     headers = [
@@ -253,6 +256,11 @@ def _open(
         (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
         (b"Connection", b"close"),
     ]
+    for name, value in (extra or {}).items():
+        if any(c in name + value for c in "\r\n\0") or not name.isascii() or not value.isascii():
+            raise FetchError(f"the {name!r} header holds characters a header cannot carry", field="headers")
+        if name.lower() not in _OWN_HEADERS:
+            headers.append((name.encode("ascii"), value.encode("ascii")))
     url = httpcore.URL(
         scheme=target.split.scheme.encode(),
         host=(
@@ -280,9 +288,11 @@ def _open(
     raise failure
 
 
-def _exchange(target: _Target, addresses: list[IPAddress], budget: _Budget) -> FetchResult | str:
+def _exchange(
+    target: _Target, addresses: list[IPAddress], budget: _Budget, extra: Mapping[str, str] | None = None
+) -> FetchResult | str:
     """One request: the final result, or the Location of a redirect (body left unread)."""
-    with _open(target, addresses, budget) as (peer, response):
+    with _open(target, addresses, budget, extra) as (peer, response):
         location = _location(response.headers) if response.status in _REDIRECTS else None
         if location is not None:
             return location
@@ -359,11 +369,13 @@ def fetch(
     allowed_ports: Collection[int] | None = None,
     connect_timeout: float | None = None,
     ssl_context: SSLContext | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> FetchResult:
     """GET `url` safely (see module docstring); raises FetchError/BlockedAddress (both InvalidInput, 400).
 
     `resolve` is the host-name lookup (tests inject one); `allowed_ports` restricts ports (default: any);
-    `ssl_context` replaces the default certifi-based verification (e.g. for a private CA)."""
+    `ssl_context` replaces the default certifi-based verification (e.g. for a private CA); `headers` (e.g. an
+    API token) go only to the URL's own scheme, host and port, never to a redirect elsewhere."""
     total = settings.fetch_timeout_seconds
     budget = _Budget(
         deadline=time.monotonic() + total,
@@ -378,11 +390,13 @@ def fetch(
         ssl_context=ssl_context or _ssl_context(),
     )
     target = _parse_url(url, allowed_ports)
+    origin = (target.split.scheme, target.split.authority)
     chain: list[str] = []
     try:
         while True:
             addresses = _resolve_checked(target, settings.fetch_allow_networks, resolve, budget.deadline)
-            outcome = _exchange(target, addresses, budget)
+            same_origin = (target.split.scheme, target.split.authority) == origin
+            outcome = _exchange(target, addresses, budget, headers if same_origin else None)
             if isinstance(outcome, FetchResult):
                 return replace(outcome, redirects=tuple(chain))
             if len(chain) >= MAX_REDIRECTS:

@@ -1,0 +1,59 @@
+"""Tables of the ingest domain: import runs (web-started imports) and imported items (resume + idempotency).
+
+`import_items` has one row per source item a user imported, keyed by (user, source, source_id): a rerun
+skips every item already created or skipped, and retries the failed ones. `source` names the origin
+("folder:holiday", "csv:pins.csv", "pinry:https://pins.example", "export:<old user id>").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pinhaven.db.base import Base, IdMixin, utcnow
+
+ITEM_STATES = ("created", "skipped", "failed")
+RUN_STATES = ("queued", "running", "done", "failed")
+KEY_CHARS = 255
+
+
+class ImportItem(Base):
+    __tablename__ = "import_items"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(KEY_CHARS), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(KEY_CHARS), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    # What the item became: a pin id, or a board/section id for an export's boards and sections.
+    target_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    content_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the stored image's sha256
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportRun(IdMixin, Base):
+    """An import started from the settings page, run by the `ingest.import` job."""
+
+    __tablename__ = "import_runs"
+    __table_args__ = (Index("ix_import_runs_user_id_id", "user_id", "id"),)
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # file | pinry
+    label: Mapped[str] = mapped_column(String(300))  # the uploaded file's name or the Pinry URL
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    input_path: Mapped[str | None] = mapped_column(Text, nullable=True)  # the stored upload
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # board, pinry url/token
+    report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    total: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -1,0 +1,91 @@
+"""Shopping facts of a pin saved from a product page: price, currency and availability (JSON-LD / meta tags).
+
+One optional row per pin (`pin_products`), deleted with the pin. The price is kept as decimal text so every
+database stores it exactly (SQLite has no decimal type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from pinhaven.db.base import Base, utcnow
+
+__all__ = ["PinProduct", "for_pins", "get_for_pin", "set_for_pin"]
+
+MAX_PRICE_CHARS = 32
+
+
+class PinProduct(Base):
+    __tablename__ = "pin_products"
+
+    pin_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("pins.id", ondelete="CASCADE"), primary_key=True
+    )
+    price: Mapped[str | None] = mapped_column(String(MAX_PRICE_CHARS), nullable=True)  # decimal text
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)  # ISO 4217
+    availability: Mapped[str | None] = mapped_column(String(32), nullable=True)  # IN_STOCK, OUT_OF_STOCK, ...
+    source_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def price_decimal(self) -> Decimal | None:
+        """The price as a Decimal (None when absent)."""
+        return Decimal(self.price) if self.price is not None else None
+
+
+def _price_text(price: Decimal | str | float | None) -> str | None:
+    if price is None:
+        return None
+    try:
+        value = Decimal(str(price))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value < 0:
+        return None
+    text = format(value.normalize(), "f")
+    return text if len(text) <= MAX_PRICE_CHARS else None
+
+
+def set_for_pin(
+    *,
+    db: Session,
+    pin_id: int,
+    price: Decimal | str | float | None,
+    currency: str | None,
+    availability: str | None,
+    source_url: str | None = None,
+) -> PinProduct:
+    """Create or replace the pin's product facts (invalid prices and currencies are dropped, not refused)."""
+    row = db.get(PinProduct, pin_id)
+    if row is None:
+        row = PinProduct(pin_id=pin_id)
+        db.add(row)
+    row.price = _price_text(price)
+    code = (currency or "").strip().upper()
+    row.currency = code if len(code) == 3 and code.isalpha() else None
+    row.availability = (availability or "").strip().upper()[:32] or None
+    row.source_url = source_url[:2048] if source_url else None
+    row.updated_at = utcnow()
+    db.flush()
+    return row
+
+
+def get_for_pin(*, db: Session, pin_id: int) -> PinProduct | None:
+    return db.get(PinProduct, pin_id)
+
+
+def for_pins(*, db: Session, pin_ids: Iterable[int]) -> dict[int, PinProduct]:
+    """Product rows of several pins, by pin id (one query per 900 ids)."""
+    ids = list(set(pin_ids))
+    found: dict[int, PinProduct] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        found.update(
+            {p.pin_id: p for p in db.scalars(select(PinProduct).where(PinProduct.pin_id.in_(chunk)))}
+        )
+    return found

@@ -1,0 +1,389 @@
+"""Pages that bring the web in: "Save from website", the bookmarklet and its popup, import and export.
+
+    GET  /pin-builder/website?url=   paste a URL, see the page's images as a grid, pick one and a board
+    POST /pin-builder/website        save it (→ the new pin's page)
+    GET  /settings/bookmarklet       the "Save to Pinhaven" bookmarklet (a javascript: link to drag)
+    GET  /ext/v1/save?url=&media=    the bookmarklet's popup: pick a board, save (POST, CSRF form field)
+    GET|POST /settings/import        upload a zip/CSV/JSONL or name a Pinry instance; imports run as jobs
+    GET|POST /settings/export        download the whole account as a zip
+
+Pages that show a site's own images extend `img-src` to http(s) (images only; scripts stay 'self'), and the
+images carry referrerpolicy="no-referrer". The popup's behaviour lives in /static/ingest.js (no inline code).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.context import AppContext
+from pinhaven.db.base import utcnow
+from pinhaven.db.ids import parse_id
+from pinhaven.deps import Ctx, DbSession
+from pinhaven.errors import NotFound, PinhavenError
+from pinhaven.ingest import runs, service
+from pinhaven.ingest.exporter import export_account
+from pinhaven.pins import service as pins_service
+from pinhaven.pins.models import Pin
+from pinhaven.web.forms import has_file, optional_id
+from pinhaven.web.present import board_choices
+from pinhaven.web.session import SignedIn, WebUser, WebViewer
+from pinhaven.web.templating import render
+
+router = APIRouter()
+
+Field = Annotated[str, Form(max_length=8192)]
+UrlQuery = Annotated[str, Query(max_length=8192)]
+_REMOTE_IMAGES = ("img-src 'self' data: blob:", "img-src 'self' data: blob: https: http:")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+def _remote_images(response: Response) -> Response:
+    """Let this page show the images of the site being saved from (the CSP keeps everything else 'self')."""
+    csp = response.headers.get("Content-Security-Policy")
+    if csp:
+        response.headers["Content-Security-Policy"] = csp.replace(*_REMOTE_IMAGES, 1)
+    return response
+
+
+def _form(**values: str | None) -> dict[str, str]:
+    return {k: v or "" for k, v in values.items()}
+
+
+def _picker(
+    request: Request,
+    db: Session,
+    me_id: int,
+    template: str,
+    *,
+    page: service.PagePreview | None = None,
+    candidates: list[Candidate] | None = None,
+    form: dict[str, str],
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    if candidates is None:
+        candidates = [Candidate(i.url, i.width, i.height) for i in page.images] if page else []
+    context = {
+        "choices": board_choices(db=db, user_id=me_id),
+        "candidates": candidates,
+        "page": page,
+        "form": form,
+        **extra,
+    }
+    return _remote_images(render(request, template, context, status=status))
+
+
+def _save(
+    db: Session,
+    ctx: AppContext,
+    viewer: Viewer,
+    *,
+    url: str,
+    image_url: str,
+    board_id: str,
+    section_id: str,
+    title: str,
+    description: str,
+    alt_text: str = "",
+) -> Pin:
+    board = optional_id(board_id, field="board_id")
+    section = optional_id(section_id, field="section_id")
+    pins_service.check_can_pin(db=db, viewer=viewer, board_id=board)
+    db.commit()  # end the read phase: no transaction stays open while remote sites answer
+    source = service.fetch_source(settings=ctx.settings, url=url, image_url=image_url.strip() or None)
+    return service.create_from_source(
+        db=db,
+        ctx=ctx,
+        viewer=viewer,
+        source=source,
+        board_id=board,
+        section_id=section,
+        title=title.strip() or None,
+        description=description.strip() or None,
+        alt_text=alt_text.strip() or None,
+    )
+
+
+# --- Save from website ------------------------------------------------------------------------------
+
+
+@router.get("/pin-builder/website")
+def website_page(
+    request: Request, db: DbSession, ctx: Ctx, me: SignedIn, url: UrlQuery = "", board: str = ""
+) -> Response:
+    page, error, status = None, None, 200
+    if url.strip():
+        try:
+            page = service.preview(settings=ctx.settings, url=url)
+        except PinhavenError as exc:
+            error, status = exc.message, exc.status
+    form = _form(
+        url=url,
+        board_id=board,
+        image_url=page.images[0].url if page and page.images else "",
+        title=page.title if page else "",
+        description=page.description if page else "",
+    )
+    return _picker(
+        request, db, me.id, "ingest/website.html", page=page, form=form, status=status, error=error
+    )
+
+
+@router.post("/pin-builder/website")
+def website_save(
+    request: Request,
+    db: DbSession,
+    ctx: Ctx,
+    viewer: WebViewer,
+    me: SignedIn,
+    url: Field = "",
+    image_url: Field = "",
+    board_id: Field = "",
+    section_id: Field = "",
+    title: Field = "",
+    description: Field = "",
+    alt_text: Field = "",
+) -> Response:
+    try:
+        pin = _save(
+            db,
+            ctx,
+            viewer,
+            url=url,
+            image_url=image_url,
+            board_id=board_id,
+            section_id=section_id,
+            title=title,
+            description=description,
+            alt_text=alt_text,
+        )
+    except PinhavenError as exc:
+        db.rollback()
+        form = _form(
+            url=url,
+            image_url=image_url,
+            board_id=board_id,
+            section_id=section_id,
+            title=title,
+            description=description,
+            alt_text=alt_text,
+        )
+        candidates = [Candidate(image_url)] if image_url.strip() else []
+        return _picker(
+            request,
+            db,
+            me.id,
+            "ingest/website.html",
+            candidates=candidates,
+            form=form,
+            status=exc.status,
+            error=exc.message,
+        )
+    return RedirectResponse(f"/pin/{pin.id}", status_code=303)
+
+
+# --- Bookmarklet -------------------------------------------------------------------------------------
+
+# Runs on the page being read: the largest loaded image (else og:image), the address and the title go to
+# the popup. `noopener`: the popup cannot reach back into that page.
+BOOKMARKLET = (
+    "javascript:(function(){var d=document,m='',a=0,i,e,s,u;for(i=0;i<d.images.length;i++){e=d.images[i];"
+    "u=e.currentSrc||e.src;s=e.naturalWidth*e.naturalHeight;if(s>a&&e.naturalWidth>=100&&/^https?:/.test(u))"
+    "{a=s;m=u;}}e=d.querySelector('meta[property=\"og:image\"]');if(!m&&e&&e.content)m=e.content;"
+    "window.open('{base}/ext/v1/save?url='+encodeURIComponent(location.href)+'&media='+encodeURIComponent(m)"
+    "+'&title='+encodeURIComponent(d.title.slice(0,200)),'pinhaven_save','width=820,height=700,noopener');})();"
+)
+
+
+def bookmarklet_code(base_url: str) -> str:
+    """The bookmarklet's javascript: URL for an instance at `base_url`."""
+    return BOOKMARKLET.replace("{base}", base_url.rstrip("/").replace("'", "%27"))
+
+
+@router.get("/settings/bookmarklet")
+def bookmarklet_page(request: Request, ctx: Ctx, me: SignedIn) -> Response:
+    base = ctx.settings.base_url or str(request.base_url).rstrip("/")
+    return render(request, "ingest/bookmarklet.html", {"tab": "bookmarklet", "code": bookmarklet_code(base)})
+
+
+@router.get("/ext/v1/save")
+def popup_page(
+    request: Request,
+    db: DbSession,
+    ctx: Ctx,
+    user: WebUser,
+    url: UrlQuery = "",
+    media: UrlQuery = "",
+    title: Annotated[str, Query(max_length=1000)] = "",
+    every_image: Annotated[int, Query(alias="all")] = 0,
+) -> Response:
+    if user is None:  # this path answers JSON errors, so send the visitor to log in ourselves
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    page, error, status = None, None, 200
+    candidates = [Candidate(media)] if media.strip() and not every_image else None
+    if candidates is None and url.strip():
+        try:
+            page = service.preview(settings=ctx.settings, url=url)
+            title = title or page.title or ""
+        except PinhavenError as exc:
+            error, status = exc.message, exc.status
+    form = _form(
+        url=url,
+        image_url=media or (page.images[0].url if page and page.images else ""),
+        title=title[: pins_service.LIMITS["title"]],
+    )
+    return _picker(
+        request,
+        db,
+        user.id,
+        "ingest/popup.html",
+        page=page,
+        candidates=candidates,
+        form=form,
+        status=status,
+        error=error,
+    )
+
+
+@router.post("/ext/v1/save")
+def popup_save(
+    request: Request,
+    db: DbSession,
+    ctx: Ctx,
+    viewer: WebViewer,
+    me: SignedIn,
+    url: Field = "",
+    image_url: Field = "",
+    board_id: Field = "",
+    section_id: Field = "",
+    title: Field = "",
+    description: Field = "",
+) -> Response:
+    try:
+        pin = _save(
+            db,
+            ctx,
+            viewer,
+            url=url,
+            image_url=image_url,
+            board_id=board_id,
+            section_id=section_id,
+            title=title,
+            description=description,
+        )
+    except PinhavenError as exc:
+        db.rollback()
+        form = _form(
+            url=url,
+            image_url=image_url,
+            board_id=board_id,
+            section_id=section_id,
+            title=title,
+            description=description,
+        )
+        candidates = [Candidate(image_url)] if image_url.strip() else []
+        return _picker(
+            request,
+            db,
+            me.id,
+            "ingest/popup.html",
+            candidates=candidates,
+            form=form,
+            status=exc.status,
+            error=exc.message,
+        )
+    context = {"pin_url": f"/pin/{pin.id}", "board_url": f"/board/{pin.board_id}"}
+    return render(request, "ingest/popup_done.html", context, status=201)
+
+
+# --- Import and export ------------------------------------------------------------------------------
+
+
+def _import_page(request: Request, db: Session, me_id: int, *, status: int = 200, **extra: Any) -> Response:
+    context = {"tab": "import", "runs": runs.list_for_user(db=db, user_id=me_id), **extra}
+    return render(request, "ingest/import.html", context, status=status)
+
+
+@router.get("/settings/import")
+def import_page(request: Request, db: DbSession, me: SignedIn, started: int = 0) -> Response:
+    return _import_page(request, db, me.id, started=bool(started))
+
+
+@router.post("/settings/import")
+def import_start(
+    request: Request,
+    db: DbSession,
+    ctx: Ctx,
+    me: SignedIn,
+    file: Annotated[UploadFile | None, File()] = None,
+    pinry_url: Field = "",
+    pinry_token: Field = "",
+    board: Field = "",
+) -> Response:
+    upload = file if has_file(file) else None
+    try:
+        runs.create_run(
+            db=db,
+            settings=ctx.settings,
+            user_id=me.id,
+            filename=upload.filename if upload else None,
+            stream=upload.file if upload else None,
+            pinry_url=pinry_url,
+            pinry_token=pinry_token,
+            board=board,
+        )
+    except PinhavenError as exc:
+        db.rollback()
+        form = {"pinry_url": pinry_url, "board": board}
+        return _import_page(request, db, me.id, status=exc.status, error=exc.message, form=form)
+    return RedirectResponse("/settings/import?started=1", status_code=303)
+
+
+@router.get("/settings/import/{run_id}/report")
+def import_report(db: DbSession, me: SignedIn, run_id: str) -> Response:
+    run = runs.get_for_user(db=db, user_id=me.id, run_id=parse_id(run_id))
+    if not run.report_path or not Path(run.report_path).is_file():
+        raise NotFound("This import has no report yet.")
+    return FileResponse(
+        run.report_path, media_type="application/x-ndjson", filename=f"import-{run.id}-report.jsonl"
+    )
+
+
+@router.get("/settings/export")
+def export_page(request: Request, me: SignedIn) -> Response:
+    return render(request, "ingest/export.html", {"tab": "export"})
+
+
+@router.post("/settings/export")
+def export_download(db: DbSession, ctx: Ctx, me: SignedIn) -> Response:
+    user_id, username = me.id, me.username
+    db.commit()  # the export reads through its own read-only session; hold no write transaction meanwhile
+    handle, name = tempfile.mkstemp(prefix="pinhaven-export-", suffix=".zip")
+    os.close(handle)
+    try:
+        export_account(ctx=ctx, user_id=user_id, out=Path(name))
+    except BaseException:
+        os.unlink(name)
+        raise
+    filename = f"pinhaven-{username}-{utcnow():%Y%m%d}.zip"
+    return FileResponse(
+        name, media_type="application/zip", filename=filename, background=BackgroundTask(os.unlink, name)
+    )
