@@ -135,9 +135,15 @@ def visible_pin_ids(*, db: Session, viewer: Viewer, pin_ids: Iterable[int]) -> s
     for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
         chunk = ids[start : start + 900]
         board_of.update((p, b) for p, b in db.execute(select(Pin.id, Pin.board_id).where(Pin.id.in_(chunk))))
-    boards = list(set(board_of.values()))
+    seen = boards_with_visible_pins(db=db, viewer=viewer, board_ids=board_of.values())
+    return {pin_id for pin_id, board_id in board_of.items() if board_id in seen}
+
+
+def boards_with_visible_pins(*, db: Session, viewer: Viewer, board_ids: Iterable[int]) -> set[int]:
+    """The subset of `board_ids` whose pins `viewer` may see (for callers that already hold pin rows)."""
+    boards = list(set(board_ids))
     seen: set[int] = set()
     for start in range(0, len(boards), 900):
         chunk = boards[start : start + 900]
         seen.update(db.scalars(select(Board.id).where(Board.id.in_(chunk), visible_pins_clause(viewer))))
-    return {pin_id for pin_id, board_id in board_of.items() if board_id in seen}
+    return seen

@@ -1,13 +1,15 @@
 """Discovery: the pin–board graph, Pixie walks, candidate generators and diversity re-rankers.
 
-Pure library code over NumPy arrays (Numba for the walk kernel); the DB-backed feed and related-pins
-services build a `PinBoardGraph` from public pin–board links and call these functions.
+Pure library code over NumPy arrays (Numba for the walk kernel); the DB-backed services live beside it:
+graph_store (the graph built from the database and kept current), related (related pins), feed (home
+feed), ranking, analytics, api. The walk function `related` is not re-exported here because the
+`pinhaven.discovery.related` module (related pins) has that name: import it from `pinhaven.discovery.walks`.
 """
 
 from pinhaven.discovery.candidates import Action, PopularityIndex, recency_weights, walk_candidates
 from pinhaven.discovery.diversity import Candidate, apply_caps, ssd_rerank
 from pinhaven.discovery.graph import GraphView, PinBoardGraph, PruneOptions
-from pinhaven.discovery.walks import WalkResult, related, step_budgets, top_scores, walk, warm_up
+from pinhaven.discovery.walks import WalkResult, step_budgets, top_scores, walk, warm_up
 
 __all__ = [
     "Action",
@@ -19,7 +21,6 @@ __all__ = [
     "WalkResult",
     "apply_caps",
     "recency_weights",
-    "related",
     "ssd_rerank",
     "step_budgets",
     "top_scores",

@@ -14,8 +14,9 @@ O(k * n * d), no determinants.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -73,23 +74,129 @@ def apply_caps(
     seen_hashes: set[Hashable] = set()
     page: list[Candidate] = []
 
-    def fits(c: Candidate, n: int) -> bool:
-        for field, share in shares.items():
-            key = getattr(c, field)
-            # `n` is the page length with c included; +1e-9 absorbs float error in e.g. 0.3 * 20.
-            if key is not None and counts[field][key] + 1 > math.floor(share * max(n, free_head) + 1e-9):
-                return False
-        return True
+    def allowed(share: float, n: int) -> int:
+        # +1e-9 absorbs float error in e.g. 0.3 * 20.
+        return math.floor(share * max(n, free_head) + 1e-9)
 
-    while len(page) < limit and pending:
-        pending = [c for c in pending if c.content_hash is None or c.content_hash not in seen_hashes]
+    def length_for(share: float, want: int) -> int:
+        """Smallest page length at which a group may hold `want` items."""
+        if allowed(share, free_head) >= want:
+            return 1
+        n = max(free_head, math.ceil(want / share - 1e-6))
+        while allowed(share, n) < want:
+            n += 1
+        while n - 1 > free_head and allowed(share, n - 1) >= want:
+            n -= 1
+        return n
+
+    lengths = {field: [1] for field in shares}  # lengths[field][want], grown on demand
+    fields_in_use = [f for f in shares if any(getattr(c, f) is not None for c in pending)]
+
+    def ready_at(c: Candidate) -> int:
+        """Smallest page length (c included) at which c fits every cap; caps only grow with the length."""
+        need = 1
+        for field in fields_in_use:
+            key = getattr(c, field)
+            if key is None:
+                continue
+            want = counts[field][key] + 1
+            table = lengths[field]
+            while len(table) <= want:
+                table.append(length_for(shares[field], len(table)))
+            if table[want] > need:
+                need = table[want]
+        return need
+
+    def is_dup(c: Candidate) -> bool:
+        return c.content_hash is not None and c.content_hash in seen_hashes
+
+    # Items scanned but not placed wait in one queue per (board, topic, creator): the items of a queue share
+    # every cap, so only its head can be next. Heads wait in `blocked`, a heap by the page length at which
+    # they may fit, then in `ready`, a heap by score order, where they are re-checked. Each pick then costs
+    # O(log n) instead of a rescan of every waiting item.
+    Sig = tuple[Hashable | None, Hashable | None, Hashable | None]
+    queues: dict[Sig, deque[int]] = {}
+    blocked: list[tuple[int, int, Sig]] = []
+    ready: list[tuple[int, Sig]] = []
+    heads: list[tuple[int, Sig]] = []  # every queue's head, by score order (the relaxed pick)
+    nxt = 0
+
+    def sig_of(c: Candidate) -> Sig:
+        return (c.board, c.topic, c.creator)
+
+    def head(sig: Sig) -> int | None:
+        """The queue's first item that is not a duplicate by now (duplicates are dropped)."""
+        queue = queues.get(sig)
+        dropped = False
+        while queue and is_dup(pending[queue[0]]):
+            queue.popleft()
+            dropped = True
+        if not queue:
+            queues.pop(sig, None)
+            return None
+        if dropped:
+            heapq.heappush(heads, (queue[0], sig))
+        return queue[0]
+
+    def requeue(sig: Sig, n: int) -> None:
+        i = head(sig)
+        if i is not None:
+            heapq.heappush(heads, (i, sig))
+            at = ready_at(pending[i])
+            heapq.heappush(ready, (i, sig)) if at <= n else heapq.heappush(blocked, (at, i, sig))
+
+    while len(page) < limit:
         n = len(page) + 1
-        pick = next((i for i, c in enumerate(pending) if fits(c, n)), None)
+        while blocked and blocked[0][0] <= n:
+            _, i, sig = heapq.heappop(blocked)
+            heapq.heappush(ready, (i, sig))
+        pick: int | None = None
+        while ready:
+            i, sig = ready[0]
+            current = head(sig)
+            if current != i:  # stale: that head was picked or dropped as a duplicate
+                heapq.heappop(ready)
+                if current is not None and current > i:  # dropped: its successor shares its caps
+                    heapq.heappush(ready, (current, sig))
+                continue
+            at = ready_at(pending[i])
+            if at > n:
+                heapq.heappop(ready)
+                heapq.heappush(blocked, (at, i, sig))
+                continue
+            pick = i
+            break
         if pick is None:
-            if not relax_when_stuck or not pending:
+            while nxt < len(pending):
+                c = pending[nxt]
+                i, nxt = nxt, nxt + 1
+                if is_dup(c):
+                    continue
+                sig = sig_of(c)
+                if sig in queues and head(sig) is not None:
+                    queues[sig].append(i)  # its queue's head does not fit, so neither does it
+                    continue
+                at = ready_at(c)
+                if at <= n:
+                    pick = i
+                    break
+                queues[sig] = deque([i])
+                heapq.heappush(blocked, (at, i, sig))
+                heapq.heappush(heads, (i, sig))
+        if pick is None:
+            if not relax_when_stuck:
                 break
-            pick = 0
-        chosen = pending.pop(pick)
+            while heads and head(heads[0][1]) != heads[0][0]:
+                heapq.heappop(heads)  # stale: picked or dropped (a successor was pushed)
+            if not heads:
+                break
+            pick = heads[0][0]
+        sig = sig_of(pending[pick])
+        queue = queues.get(sig)
+        from_queue = bool(queue) and queue is not None and queue[0] == pick
+        if from_queue and queue is not None:
+            queue.popleft()
+        chosen = pending[pick]
         page.append(chosen)
         for field in shares:
             key = getattr(chosen, field)
@@ -97,6 +204,8 @@ def apply_caps(
                 counts[field][key] += 1
         if chosen.content_hash is not None:
             seen_hashes.add(chosen.content_hash)
+        if from_queue:
+            requeue(sig, len(page) + 1)
     return page
 
 

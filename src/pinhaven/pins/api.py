@@ -28,9 +28,9 @@ CreativeType = Literal[
 CreativeTypes = Annotated[list[CreativeType] | None, Query()]
 
 
-def _page(db: DbSession, viewer: Viewer, result: Page[Pin], base_url: str) -> PinPage:
+def _page(db: DbSession, viewer: Viewer, result: Page[Pin], base_url: str, metrics: bool = False) -> PinPage:
     return PinPage(
-        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url),
+        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url, metrics=metrics),
         bookmark=result.bookmark,
     )
 
@@ -53,7 +53,7 @@ def list_board_pins(
     result = service.list_for_board(db=db, viewer=viewer, board_id=parse_id(board_id), page=page)
     if _only_regular(creative_types):
         result = Page(items=[], bookmark=None)
-    return _page(db, viewer, result, base_url)
+    return _page(db, viewer, result, base_url, metrics=pin_metrics)
 
 
 @router.get("/boards/{board_id}/sections/{section_id}/pins", response_model=PinPage)
@@ -91,7 +91,7 @@ def list_my_pins(
         exclude_repins=pin_filter == "exclude_repins",
         exclude_native=pin_filter == "exclude_native",
     )
-    return _page(db, viewer, result, base_url)
+    return _page(db, viewer, result, base_url, metrics=pin_metrics)
 
 
 @router.post("/pins", response_model=PinRead, status_code=201)
@@ -126,7 +126,7 @@ def get_pin(
     db: DbSession, viewer: PinsRead, pin_id: str, base_url: BaseUrl, pin_metrics: bool = False
 ) -> PinRead:
     pin = service.get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
-    return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url)
+    return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url, metrics=pin_metrics)
 
 
 @router.patch("/pins/{pin_id}", response_model=PinRead)

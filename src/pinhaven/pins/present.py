@@ -18,8 +18,10 @@ from pinhaven.pins.schemas import ImageDetails, PinMedia, PinRead
 from pinhaven.timefmt import iso
 
 
-def present_pins(*, db: Session, viewer: Viewer, pins: Sequence[Pin], base_url: str) -> list[PinRead]:
-    """v5 Pin objects for `pins` (the caller has already checked visibility)."""
+def present_pins(
+    *, db: Session, viewer: Viewer, pins: Sequence[Pin], base_url: str, metrics: bool = False
+) -> list[PinRead]:
+    """v5 Pin objects for `pins` (the caller has already checked visibility); `metrics`: v5 pin_metrics=true."""
     if not pins:
         return []
     boards = {b.id: b for b in db.scalars(select(Board).where(Board.id.in_({p.board_id for p in pins})))}
@@ -30,13 +32,20 @@ def present_pins(*, db: Session, viewer: Viewer, pins: Sequence[Pin], base_url: 
     usernames = {
         uid: name for uid, name in db.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
     }
-    return [
+    reads = [
         _present(pin, boards[pin.board_id], images[pin.image_id], usernames, viewer, base_url) for pin in pins
     ]
+    if metrics:  # counters for the pins the viewer owns, null for the others
+        from pinhaven.events.service import pin_metrics
+
+        found = pin_metrics(db=db, viewer=viewer, pins=pins)
+        for pin, read in zip(pins, reads, strict=True):
+            read.pin_metrics = found[pin.id]
+    return reads
 
 
-def present_pin(*, db: Session, viewer: Viewer, pin: Pin, base_url: str) -> PinRead:
-    return present_pins(db=db, viewer=viewer, pins=[pin], base_url=base_url)[0]
+def present_pin(*, db: Session, viewer: Viewer, pin: Pin, base_url: str, metrics: bool = False) -> PinRead:
+    return present_pins(db=db, viewer=viewer, pins=[pin], base_url=base_url, metrics=metrics)[0]
 
 
 def _present(
@@ -68,4 +77,5 @@ def _present(
         save_count=pin.save_count,
         creator=Owner.model_construct(username=usernames.get(pin.creator_id, "")),
         image_status=image.status,
+        image_failure_reason=image.failure_reason,
     )

@@ -210,6 +210,7 @@ def update(
         boards_service.note_pins_added(db=db, board_id=pin.board_id, section_id=pin.section_id)
         if old_board_id != pin.board_id and pin.parent_pin_id is not None:
             boards_service.recount_saves(db=db, pin_ids=[pin.parent_pin_id])
+    pipeline.on_pin_updated(db=db, pin_id=pin.id)
     return pin
 
 

@@ -17,6 +17,7 @@ from pinhaven.web import (
     routes_auth,
     routes_boards,
     routes_create,
+    routes_discovery,
     routes_home,
     routes_ingest,
     routes_pins,
@@ -38,6 +39,7 @@ for _module in (
     routes_profile,
     routes_settings,
     routes_ingest,
+    routes_discovery,
 ):
     router.include_router(_module.router)
 

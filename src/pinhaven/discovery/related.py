@@ -1,0 +1,189 @@
+"""Related pins ("more like this"): graph walks blended with same-board and visual neighbours.
+
+candidates: Pixie walks from the pin (and from its original, for a save), the newest pins of the same
+            board, and visual neighbours when a visual service is registered (see discovery.service);
+fusion:     each source's scores normalised to (0, 1] and weighted (walk 1.0, visual 0.6, board 0.4);
+filtering:  the query pin, its exact duplicates (same image), pins the viewer hid, and everything the
+            viewer may not see (boards.access decides, on the whole candidate list and again per page);
+diversity:  board / creator caps and one pin per image (apply_caps);
+paging:     the ranked list is cached per (pin, viewer) in process memory for a few minutes and paged
+            by offset; each page is re-checked for privacy and deletion before it is served.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import access_pin, boards_with_visible_pins, visible_pin_ids
+from pinhaven.context import AppContext
+from pinhaven.db.ids import new_id
+from pinhaven.discovery.diversity import Candidate, apply_caps
+from pinhaven.discovery.ranking import Laps, fuse_sources
+from pinhaven.discovery.service import graph_store, visual_neighbours
+from pinhaven.discovery.walks import related as walk_related
+from pinhaven.errors import InvalidInput
+from pinhaven.events.service import hidden_pin_ids
+from pinhaven.pagination import PageParams, decode_bookmark, encode_bookmark
+from pinhaven.pins.models import Pin
+
+__all__ = ["RelatedPage", "rank_related", "related_pins"]
+
+POOL = 150  # walk results kept: "more like this" rarely scrolls past ~150
+WALK_STEPS = 20_000
+BOARD_NEIGHBOURS = 60
+VISUAL_NEIGHBOURS = 100
+TTL_SECONDS = 300.0
+_CACHE_KEY = "discovery.related_cache"
+WEIGHTS = {"walk": 1.0, "visual": 0.6, "board": 0.4}
+
+
+@dataclass(frozen=True)
+class RelatedPage:
+    items: list[Pin]
+    bookmark: str | None
+    request_id: str
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    request_id: str
+    pin_ids: list[int]
+    sources: dict[int, str]
+    made_at: float
+
+
+class _Cache:
+    def __init__(self, capacity: int = 2000) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[tuple[int, int | None, bool], _Ranked] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int | None, bool]) -> _Ranked | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or time.monotonic() - found.made_at > TTL_SECONDS:
+                return None
+            self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, int | None, bool], value: _Ranked) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+
+def _cache(ctx: AppContext) -> _Cache:
+    cache: _Cache | None = ctx.services.get(_CACHE_KEY)
+    if cache is None:
+        cache = ctx.services.setdefault(_CACHE_KEY, _Cache())
+    return cache
+
+
+def rank_related(
+    ctx: AppContext, *, db: Session, viewer: Viewer, pin: Pin, stages: dict[str, float] | None = None
+) -> tuple[list[int], dict[int, str]]:
+    """The full ranked list of related pin ids the viewer may see, and the source of each.
+
+    `stages`, when given, receives the seconds spent in each step (benchmarks).
+    """
+    lap = Laps(stages)
+    graph = graph_store(ctx).current()
+    lap("graph")
+    queries = {pin.id: 1.0}
+    if pin.parent_pin_id is not None:
+        queries[pin.parent_pin_id] = 1.0
+    sources: dict[str, list[tuple[int, float]]] = {
+        "walk": walk_related(graph, queries, top_k=POOL, steps=WALK_STEPS, seed=pin.id & 0x7FFFFFFF),
+    }
+    lap("walks")
+    board_rows = db.execute(
+        select(Pin.id)
+        .where(Pin.board_id == pin.board_id, Pin.id != pin.id)
+        .order_by(Pin.id.desc())
+        .limit(BOARD_NEIGHBOURS)
+    ).all()
+    sources["board"] = [(int(r[0]), 1.0 / (1 + i)) for i, r in enumerate(board_rows)]
+    visual = visual_neighbours(ctx)
+    if visual is not None:
+        sources["visual"] = visual.similar_pins(pin.id, VISUAL_NEIGHBOURS)
+    lap("same-board and visual neighbours")
+    fused = fuse_sources(sources, weights=WEIGHTS)
+    drop = {pin.id, *queries}
+    if viewer.user_id is not None:
+        drop |= hidden_pin_ids(db=db, user_id=viewer.user_id)
+    ids = [p for p in sorted(fused, key=lambda p: (-fused[p].score, p)) if p not in drop]
+    lap("fusion")
+    rows: dict[int, Any] = {}
+    for start in range(0, len(ids), 900):
+        query = select(Pin.id, Pin.board_id, Pin.creator_id, Pin.image_id).where(
+            Pin.id.in_(ids[start : start + 900])
+        )
+        rows.update({int(r[0]): r for r in db.execute(query)})
+    # The privacy filter, on every candidate: boards.access decides whose boards' pins the viewer may see.
+    visible = boards_with_visible_pins(db=db, viewer=viewer, board_ids={r[1] for r in rows.values()})
+    ids = [p for p in ids if p in rows and rows[p][1] in visible and rows[p][3] != pin.image_id]
+    lap("candidate rows + privacy filter")
+    caps = apply_caps(
+        [
+            Candidate(p, fused[p].score, board=rows[p][1], creator=rows[p][2], content_hash=rows[p][3])
+            for p in ids
+        ],
+        limit=max(len(ids), 1),
+        relax_when_stuck=True,
+    )
+    lap("diversity caps")
+    return [c.item_id for c in caps], {c.item_id: fused[c.item_id].source for c in caps}
+
+
+def related_pins(
+    ctx: AppContext, *, db: Session, viewer: Viewer, pin_id: int | None, page: PageParams
+) -> RelatedPage:
+    """A page of pins related to a pin the viewer may see (404 otherwise)."""
+    pin = access_pin(db=db, viewer=viewer, pin_id=pin_id)
+    offset = _decode(page.bookmark)
+    key = (pin.id, viewer.user_id, viewer.sees_secret_pins)
+    ranked = _cache(ctx).get(key)
+    if ranked is None:
+        ids, sources = rank_related(ctx, db=db, viewer=viewer, pin=pin)
+        ranked = _Ranked(str(new_id()), ids, sources, time.monotonic())
+        _cache(ctx).put(key, ranked)
+    items, offset = _serve(db, viewer, ranked.pin_ids, offset, page.page_size)
+    bookmark = encode_bookmark(["r", offset]) if offset < len(ranked.pin_ids) else None
+    return RelatedPage(items=items, bookmark=bookmark, request_id=ranked.request_id)
+
+
+def _serve(db: Session, viewer: Viewer, ids: Sequence[int], offset: int, size: int) -> tuple[list[Pin], int]:
+    out: list[Pin] = []
+    while len(out) < size and offset < len(ids):
+        window = list(ids[offset : offset + size - len(out) + 4])
+        visible = visible_pin_ids(db=db, viewer=viewer, pin_ids=window)
+        pins = {
+            p.id: p for p in db.scalars(select(Pin).where(Pin.id.in_([p for p in window if p in visible])))
+        }
+        for p in window:
+            offset += 1
+            if p in pins:
+                out.append(pins[p])
+                if len(out) == size:
+                    break
+    return out, offset
+
+
+def _decode(bookmark: str | None) -> int:
+    values = decode_bookmark(bookmark, arity=2)
+    if values is None:
+        return 0
+    tag, offset = values
+    if tag != "r" or not isinstance(offset, int) or offset < 0:
+        raise InvalidInput("is not a bookmark this server issued", field="bookmark")
+    return offset

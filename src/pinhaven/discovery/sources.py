@@ -1,0 +1,230 @@
+"""Home-feed candidate sources over the database and the graph. Each returns [(pin_id, score)], best first.
+
+Viewer-independent sources (trending, fresh, popular, topics) hold public pins only and are cached per
+process for a short time (`SourceCache`); the feed runs the privacy filter on the fused list anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import PUBLIC, visible_pins_clause
+from pinhaven.boards.models import Board
+from pinhaven.context import AppContext
+from pinhaven.db.engine import SessionFactory
+from pinhaven.db.ids import new_id
+from pinhaven.discovery.candidates import DAY, Action, PopularityIndex, walk_candidates
+from pinhaven.discovery.graph import PinBoardGraph
+from pinhaven.discovery.graph_store import local_change_count
+from pinhaven.events.models import PinStatsDaily
+from pinhaven.events.service import recent_actions
+from pinhaven.pins.models import Pin
+
+__all__ = [
+    "ACTION_WEIGHTS",
+    "SourceCache",
+    "UserHistory",
+    "following",
+    "fresh",
+    "history",
+    "popular",
+    "source_cache",
+    "trending",
+    "walks",
+]
+
+T = TypeVar("T")
+log = logging.getLogger("pinhaven.discovery")
+ACTION_WEIGHTS = {"save": 1.0, "click": 0.7, "closeup": 0.5, "own": 1.0}
+HISTORY_DAYS = 90
+OWN_PINS = 50  # the user's latest pins taken as actions
+FOLLOWING_DAYS = 30
+TRENDING_DAYS = 7
+TRENDING_HALF_LIFE_DAYS = 2.0
+FRESH_DAYS = 7
+CACHE_KEY = "discovery.source_cache"
+
+
+class SourceCache:
+    """Per-process values of the viewer-independent sources, refreshed off the request path.
+
+    A value older than its TTL is still served while one background thread recomputes it (stale while
+    revalidate), so no request pays for trending or topic scans. `sync_on_local_write` sources (fresh
+    pins) are recomputed at once after this process wrote pins, so a new pin shows up for the next
+    request, as people expect right after posting; other processes' writes show up within the TTL.
+    """
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+        self._values: dict[str, tuple[float, int, object]] = {}
+        self._refreshing: set[str] = set()
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: str, ttl: float, compute: Callable[[Session], T], *, sync_on_local_write: bool = False
+    ) -> T:
+        version = local_change_count()
+        hit = self._values.get(key)
+        if hit is not None and (hit[1] == version or not sync_on_local_write):
+            if time.monotonic() - hit[0] >= ttl:
+                self._refresh_later(key, compute, version)
+            return hit[2]  # type: ignore[return-value]
+        with self.sessions() as db:
+            value = compute(db)
+        self._values[key] = (time.monotonic(), version, value)
+        return value
+
+    def _refresh_later(self, key: str, compute: Callable[[Session], T], version: int) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                with self.sessions() as db:
+                    self._values[key] = (time.monotonic(), version, compute(db))
+            except Exception:  # the stale value stays; the next expiry retries
+                log.exception("refreshing the %s candidates failed", key)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=run, name=f"discovery-{key}", daemon=True).start()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+def source_cache(ctx: AppContext) -> SourceCache:
+    cache: SourceCache | None = ctx.services.get(CACHE_KEY)
+    if cache is None:
+        cache = ctx.services.setdefault(CACHE_KEY, SourceCache(ctx.read_sessions))
+    return cache
+
+
+@dataclass(frozen=True)
+class UserHistory:
+    """What the user did lately: walk query actions and the pins they act on; their own pins."""
+
+    actions: list[Action]
+    own_pin_ids: set[int]
+    own_image_ids: set[int]
+    has_more_pins: bool  # more own pins than OWN_PINS: own images beyond these need a query
+
+
+def history(*, db: Session, user_id: int, now: datetime) -> UserHistory:
+    """Recent saves, close-ups and clicks (events) plus the user's own latest pins (as saves of the original)."""
+    since = now - timedelta(days=HISTORY_DAYS)
+    actions = [
+        Action(pin_id, at.timestamp(), ACTION_WEIGHTS.get(kind, 0.5))
+        for pin_id, kind, at in recent_actions(db=db, user_id=user_id, since=since)
+    ]
+    own = db.execute(
+        select(Pin.id, Pin.parent_pin_id, Pin.created_at, Pin.image_id)
+        .where(Pin.creator_id == user_id)
+        .order_by(Pin.id.desc())
+        .limit(OWN_PINS + 1)
+    ).all()
+    for pin_id, parent_id, created_at, _ in own[:OWN_PINS]:
+        if created_at >= since:
+            # A saved pin's own node only links to the saver's board; its original reaches further.
+            actions.append(Action(parent_id or pin_id, created_at.timestamp(), ACTION_WEIGHTS["own"]))
+    return UserHistory(
+        actions, {int(r[0]) for r in own[:OWN_PINS]}, {int(r[3]) for r in own[:OWN_PINS]}, len(own) > OWN_PINS
+    )
+
+
+def following(
+    *, db: Session, viewer: Viewer, user_ids: list[int], board_ids: list[int], now: datetime, limit: int = 200
+) -> list[tuple[int, float]]:
+    """Newest pins from followed people and boards (visible to the viewer), scored by recency."""
+    if not user_ids and not board_ids:
+        return []
+    query = (
+        select(Pin.id, Pin.created_at)
+        .join(Board, Board.id == Pin.board_id)
+        .where(
+            or_(Pin.creator_id.in_(user_ids), Pin.board_id.in_(board_ids)),
+            visible_pins_clause(viewer),
+            Pin.creator_id != viewer.user_id,
+            Pin.id >= new_id(now - timedelta(days=FOLLOWING_DAYS)),
+        )
+        .order_by(Pin.id.desc())
+        .limit(limit)
+    )
+    return [(int(p), 0.5 ** (max((now - at).total_seconds(), 0) / (2 * DAY))) for p, at in db.execute(query)]
+
+
+def walks(
+    graph: PinBoardGraph,
+    hist: UserHistory,
+    *,
+    now: datetime,
+    exclude: set[int],
+    seed: int,
+    steps: int = 30_000,
+    top_k: int = 300,
+) -> list[tuple[int, float]]:
+    """Pixie walks from the recent action pins, weighted by recency and kind of action."""
+    if not hist.actions:
+        return []
+    return walk_candidates(
+        graph, hist.actions, now=now.timestamp(), top_k=top_k, steps=steps, exclude=exclude, seed=seed
+    )
+
+
+def trending(*, db: Session, now: datetime, limit: int = 300) -> list[tuple[int, float]]:
+    """Public pins by time-decayed engagement over the last days (saves > clicks > close-ups), in SQL."""
+    today = now.date()
+    d = PinStatsDaily
+    decay = case(
+        *(
+            (d.day == today - timedelta(days=age), 0.5 ** (age / TRENDING_HALF_LIFE_DAYS))
+            for age in range(TRENDING_DAYS)
+        ),
+        else_=0.0,
+    )
+    score = func.sum((3 * d.saves + 2 * d.outbound_clicks + d.closeups + 0.02 * d.impressions) * decay)
+    query = (
+        select(d.pin_id, score)
+        .join(Pin, Pin.id == d.pin_id)
+        .join(Board, Board.id == Pin.board_id)
+        .where(d.day >= today - timedelta(days=TRENDING_DAYS - 1), Board.privacy == PUBLIC)
+        .group_by(d.pin_id)
+        .order_by(score.desc(), d.pin_id.desc())
+        .limit(limit)
+    )
+    return [(int(p), float(v)) for p, v in db.execute(query) if v and v > 0]
+
+
+def fresh(*, db: Session, now: datetime, limit: int = 200) -> list[tuple[int, float]]:
+    """The newest original (not re-saved) public pins, scored by age (half-life one day)."""
+    query = (
+        select(Pin.id, Pin.created_at)
+        .join(Board, Board.id == Pin.board_id)
+        .where(
+            Board.privacy == PUBLIC,
+            Pin.parent_pin_id.is_(None),
+            Pin.id >= new_id(now - timedelta(days=FRESH_DAYS)),
+        )
+        .order_by(Pin.id.desc())
+        .limit(limit)
+    )
+    return [(int(p), 0.5 ** (max((now - at).total_seconds(), 0) / DAY)) for p, at in db.execute(query)]
+
+
+def popular(graph: PinBoardGraph, *, limit: int = 300) -> list[tuple[int, float]]:
+    """Pins on the most boards (the graph holds public links only)."""
+    return PopularityIndex.from_graph(graph).top(limit)

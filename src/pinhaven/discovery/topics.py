@@ -1,0 +1,91 @@
+"""Sign-up topics ("pick 3") and the cold-start candidates they lead to.
+
+A topic is a handful of words; its pins are public pins whose board name or title contains one of them
+(LIKE on lower-cased text: no search index needed, and the result is cached per process for minutes, so
+the scan is paid rarely). Users' picks are stored in `users.interests` as topic keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.models import User
+from pinhaven.boards.access import PUBLIC
+from pinhaven.boards.models import Board
+from pinhaven.errors import InvalidInput, NotFound
+from pinhaven.pins.models import Pin
+
+__all__ = ["MIN_PICKS", "TOPICS", "Topic", "get_interests", "pins_for_topic", "set_interests"]
+
+MIN_PICKS = 3
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    label: str
+    words: tuple[str, ...]
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("home", "Home decor", ("home", "decor", "interior", "kitchen", "living room", "bedroom")),
+    Topic("food", "Food & recipes", ("food", "recipe", "baking", "dinner", "dessert", "cook")),
+    Topic("travel", "Travel", ("travel", "trip", "city", "beach", "adventure", "destination")),
+    Topic("fashion", "Fashion", ("fashion", "outfit", "style", "dress", "shoes", "wear")),
+    Topic("art", "Art & illustration", ("art", "paint", "illustration", "drawing", "design", "poster")),
+    Topic("nature", "Nature", ("nature", "mountain", "forest", "flower", "landscape", "ocean")),
+    Topic("garden", "Gardening", ("garden", "plant", "succulent", "balcony", "herb")),
+    Topic("diy", "DIY & crafts", ("diy", "craft", "handmade", "knit", "sewing", "woodwork")),
+    Topic("fitness", "Fitness", ("fitness", "workout", "yoga", "running", "health")),
+    Topic("photo", "Photography", ("photo", "camera", "portrait", "film")),
+    Topic("wedding", "Weddings", ("wedding", "bride", "bouquet", "party")),
+    Topic("beauty", "Beauty", ("beauty", "makeup", "hair", "skincare", "nails")),
+)
+BY_KEY = {t.key: t for t in TOPICS}
+
+
+def set_interests(*, db: Session, user_id: int, topics: list[str]) -> list[str]:
+    """Store the user's picks (known topic keys, de-duplicated); an empty list means 'skipped'."""
+    unknown = [t for t in topics if t not in BY_KEY]
+    if unknown:
+        raise InvalidInput(
+            f"unknown topic(s) {', '.join(unknown)}; known: {', '.join(BY_KEY)}", field="topics"
+        )
+    picks = list(dict.fromkeys(topics))
+    if 0 < len(picks) < MIN_PICKS:
+        raise InvalidInput(f"pick at least {MIN_PICKS} topics (or skip)", field="topics")
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("User not found.")
+    user.interests = picks
+    db.flush()
+    return picks
+
+
+def get_interests(*, db: Session, user_id: int) -> list[str] | None:
+    """The user's topic keys; None when they were never asked (the home page then offers the picker)."""
+    interests = db.scalar(select(User.interests).where(User.id == user_id))
+    return [t for t in interests if t in BY_KEY] if isinstance(interests, list) else None
+
+
+def pins_for_topic(*, db: Session, key: str, limit: int = 200) -> list[tuple[int, float]]:
+    """Public pins matching the topic's words, most saved first (score = 1 + saves)."""
+    topic = BY_KEY.get(key)
+    if topic is None:
+        return []
+    title = func.lower(func.coalesce(Pin.title, ""))
+    matches = or_(
+        *(Board.name_key.contains(w, autoescape=True) for w in topic.words),
+        *(title.contains(w, autoescape=True) for w in topic.words),
+    )
+    query = (
+        select(Pin.id, Pin.save_count)
+        .join(Board, Board.id == Pin.board_id)
+        .where(Board.privacy == PUBLIC, matches)
+        .order_by(Pin.save_count.desc(), Pin.id.desc())
+        .limit(limit)
+    )
+    return [(int(pin_id), 1.0 + float(saves)) for pin_id, saves in db.execute(query)]

@@ -1,0 +1,44 @@
+"""HTTP: /ext/v1/events (engagement batches) and /ext/v1/pins/{id}/hide."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from pinhaven.db.ids import parse_id
+from pinhaven.deps import Ctx, CurrentViewer, DbSession, user_id_of
+from pinhaven.events import service
+from pinhaven.events.ratelimit import event_limiter
+from pinhaven.events.schemas import EventBatch, EventsAccepted, HideResult
+
+router = APIRouter(prefix="/ext/v1", tags=["events"])
+
+
+@router.post("/events", response_model=EventsAccepted)
+def post_events(
+    request: Request, db: DbSession, ctx: Ctx, viewer: CurrentViewer, body: EventBatch
+) -> EventsAccepted:
+    """Record impressions, close-ups and outbound clicks; bad events are dropped and counted by reason."""
+    from pinhaven.discovery.feed import impression_annotator
+
+    address = request.client.host if request.client else "unknown"
+    event_limiter(ctx).check(user_id=viewer.user_id, address=address, cost=len(body.events))
+    result = service.record_batch(
+        db=db, viewer=viewer, events=body.events, annotate=impression_annotator(ctx)
+    )
+    return EventsAccepted(accepted=result.accepted, dropped=result.dropped)
+
+
+@router.post("/pins/{pin_id}/hide", response_model=HideResult)
+def hide_pin(db: DbSession, viewer: CurrentViewer, pin_id: str) -> HideResult:
+    """Hide a pin from your feeds (it and its exact duplicates never come back)."""
+    user_id_of(viewer)
+    changed = service.hide(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    return HideResult(pin_id=pin_id, hidden=True, changed=changed)
+
+
+@router.delete("/pins/{pin_id}/hide", response_model=HideResult)
+def unhide_pin(db: DbSession, viewer: CurrentViewer, pin_id: str) -> HideResult:
+    """Undo a hide."""
+    user_id_of(viewer)
+    changed = service.unhide(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    return HideResult(pin_id=pin_id, hidden=False, changed=changed)
