@@ -110,7 +110,9 @@ def _wipe(url: str) -> None:
         with engine.begin() as conn:
             tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
             if conn.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+                )
             else:
                 conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
                 for table in tables:
@@ -121,7 +123,9 @@ def _wipe(url: str) -> None:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, _server_databases: dict[str, str]) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _server_databases: dict[str, str]
+) -> Iterator[str]:
     backend = getattr(request, "param", "sqlite")
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'pinhaven.db'}"

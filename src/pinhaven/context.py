@@ -34,5 +34,9 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     if migrate:
         upgrade(engine)
     sessions = make_session_factory(engine)
-    read_sessions = make_session_factory(make_engine(url, sqlite_read_only=True)) if url.startswith("sqlite") else sessions
+    read_sessions = (
+        make_session_factory(make_engine(url, sqlite_read_only=True))
+        if url.startswith("sqlite")
+        else sessions
+    )
     return AppContext(settings=settings, engine=engine, sessions=sessions, read_sessions=read_sessions)

@@ -20,7 +20,9 @@ def start_background(ctx: AppContext) -> None:
     from pinhaven.search.text.handlers import warm_up as warm_up_text_search
 
     discovery.start(ctx)  # builds the pin-board graph and warms the walk kernel in a background thread
-    warm_up_text_search(ctx)  # loads stored vectors (and the MiniLM model when there are any) in the background
+    warm_up_text_search(
+        ctx
+    )  # loads stored vectors (and the MiniLM model when there are any) in the background
 
 
 def stop_background(ctx: AppContext) -> None:

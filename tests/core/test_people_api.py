@@ -148,7 +148,7 @@ def test_board_privacy_change_updates_public_save_counts(
     source = pin(client, alice, board(client, alice))
     target = board(client, bob, "Bob")
     client.post(f"/v5/pins/{source}/save", json={"board_id": target}, headers=bob.headers)
-    save_count = lambda: client.get(f"/ext/v1/pins/{source}").json()["save_count"]  # noqa: E731
+    save_count = lambda: client.get(f"/ext/v1/pins/{source}").json()["save_count"]
     assert save_count() == 1
     client.patch(f"/v5/boards/{target}", json={"privacy": "SECRET"}, headers=bob.headers)
     assert save_count() == 0

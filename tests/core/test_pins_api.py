@@ -134,7 +134,7 @@ def test_update_moves_pin_between_boards_and_sections_with_counts(client: TestCl
     assert moved.status_code == 200, moved.text
     assert moved.json()["board_id"] == second and moved.json()["board_section_id"] == section
     assert moved.json()["title"] is None
-    count = lambda b: client.get(f"/v5/boards/{b}", headers=alice.headers).json()["pin_count"]  # noqa: E731
+    count = lambda b: client.get(f"/v5/boards/{b}", headers=alice.headers).json()["pin_count"]
     assert (count(first), count(second)) == (0, 1)
     out = client.patch(f"/v5/pins/{created['id']}", json={"board_section_id": None}, headers=alice.headers)
     assert out.json()["board_section_id"] is None

@@ -18,7 +18,9 @@ needs_clip = pytest.mark.skipif(
 
 def test_clip_module_imports_without_torch():
     # In a fresh interpreter: other tests in this process may have imported torch (semantic search).
-    probe = "import sys, pinhaven.search.visual.clip; print('torch' in sys.modules, 'open_clip' in sys.modules)"
+    probe = (
+        "import sys, pinhaven.search.visual.clip; print('torch' in sys.modules, 'open_clip' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 

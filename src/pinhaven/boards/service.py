@@ -229,7 +229,9 @@ def sections_by_board(*, db: Session, board_ids: list[int]) -> dict[int, list[Bo
     """Sections of several boards in one query (the save dialog's section pickers); callers checked access."""
     result: dict[int, list[BoardSection]] = {board_id: [] for board_id in board_ids}
     if board_ids:
-        query = select(BoardSection).where(BoardSection.board_id.in_(board_ids)).order_by(BoardSection.name_key)
+        query = (
+            select(BoardSection).where(BoardSection.board_id.in_(board_ids)).order_by(BoardSection.name_key)
+        )
         for section in db.scalars(query):
             result[section.board_id].append(section)
     return result

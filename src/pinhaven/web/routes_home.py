@@ -51,7 +51,14 @@ def search_page(
 ) -> Response:
     """Full-text + semantic pin search over what the viewer may see, with boards and people tabs."""
     q = q.strip()
-    context: dict[str, object] = {"q": q, "tab": tab, "boards": [], "people": [], "total": 0, "corrected": None}
+    context: dict[str, object] = {
+        "q": q,
+        "tab": tab,
+        "boards": [],
+        "people": [],
+        "total": 0,
+        "corrected": None,
+    }
     result: Page[Pin] = Page([], None)
     if q:
         try:
@@ -62,7 +69,9 @@ def search_page(
                 result = found
                 context["total"], context["corrected"] = found.total_estimate, found.corrected_query
             elif tab == "boards":
-                boards = text_search.search_boards(db=db, viewer=viewer, query=q, page=PageParams(page_size=60))
+                boards = text_search.search_boards(
+                    db=db, viewer=viewer, query=q, page=PageParams(page_size=60)
+                )
                 context["boards"] = board_cards(db=db, boards=boards.items)
             else:
                 users = text_search.search_people(db=db, query=q, page=PageParams(page_size=60))
@@ -70,4 +79,6 @@ def search_page(
         except InvalidInput:
             context["unsearchable"] = True  # no letters or digits in the query
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
-    return render_grid(request, "search.html", context, cards=cards, bookmark=result.bookmark, partial=bool(partial))
+    return render_grid(
+        request, "search.html", context, cards=cards, bookmark=result.bookmark, partial=bool(partial)
+    )
