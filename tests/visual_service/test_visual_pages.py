@@ -35,3 +35,18 @@ def test_pages_carry_the_visual_widgets_and_the_session_can_search(ctx: AppConte
     assert web.http.post("/ext/v1/search/visual", json=crop, headers=headers).status_code == 200
     no_csrf = web.http.post("/ext/v1/search/visual", json=crop, headers={"Accept": "application/json"})
     assert no_csrf.status_code == 403
+
+
+def test_pin_page_shows_other_saves_of_the_same_picture(ctx: AppContext, app: FastAPI) -> None:
+    vera, wes = WebClient(app), WebClient(app)
+    vera.signup("vera")
+    wes.signup("wes")
+    original = vera.upload(vera.create_board("Moods"), seed=7, title="Mine")["id"]
+    copy = wes.upload(wes.create_board("Found"), seed=7, title="Same picture")["id"]  # identical upload
+    hidden = wes.upload(wes.create_board("Hidden", secret=True), seed=7, title="Secret copy")["id"]
+    drain(ctx)
+    page = vera.get(f"/pin/{original}").text
+    assert f'data-duplicates-for="{original}"' in page
+    # what visual.js fetches for the "Also saved as" section
+    found = {p["id"] for p in vera.http.get(f"/ext/v1/pins/{original}/duplicates").json()["items"]}
+    assert copy in found and hidden not in found and original not in found

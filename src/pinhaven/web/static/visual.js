@@ -118,7 +118,21 @@
     });
   }
 
+  // ---- pin page: "Also saved as" — other visible pins of the same picture (exact or near duplicates)
+  function duplicates(section) {
+    var pinId = section.getAttribute("data-duplicates-for");
+    fetch("/ext/v1/pins/" + encodeURIComponent(pinId) + "/duplicates", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+      .then(function (data) {
+        if (!data.items || !data.items.length) return;
+        render(section.querySelector("[data-duplicate-results]"), data.items);
+        section.hidden = false;
+      }).catch(function () { /* the section stays hidden */ });
+  }
+
   function init() {
+    var dup = document.querySelector("[data-duplicates-for]");
+    if (dup) duplicates(dup);
     var section = document.querySelector("[data-visual-for]");
     if (section) similar(section);
     var form = document.querySelector("[data-visual-upload]");
