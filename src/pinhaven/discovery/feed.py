@@ -35,6 +35,7 @@ from pinhaven.events.service import hidden_pin_ids
 from pinhaven.pagination import Page, PageParams, decode_bookmark, encode_bookmark
 from pinhaven.pins import feeds
 from pinhaven.pins.models import Pin
+from pinhaven.search.visual.groups import collapse_duplicates
 
 __all__ = [
     "SESSION_SIZE",
@@ -196,6 +197,7 @@ def home_feed(ctx: AppContext, *, db: Session, viewer: Viewer, page: PageParams)
         elif following.items:
             session, offset = following, 0
     bookmark = encode_bookmark(["h", session.id, offset]) if offset < len(session.items) else None
+    items = collapse_duplicates(db=db, pins=items)  # near-duplicate pictures: one per page
     return FeedPage(items=items, bookmark=bookmark, request_id=str(session.id))
 
 

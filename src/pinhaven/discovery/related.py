@@ -34,6 +34,7 @@ from pinhaven.errors import InvalidInput
 from pinhaven.events.service import hidden_pin_ids
 from pinhaven.pagination import PageParams, decode_bookmark, encode_bookmark
 from pinhaven.pins.models import Pin
+from pinhaven.search.visual.groups import collapse_duplicates
 
 __all__ = ["RelatedPage", "rank_related", "related_pins"]
 
@@ -159,6 +160,9 @@ def related_pins(
         _cache(ctx).put(key, ranked)
     items, offset = _serve(db, viewer, ranked.pin_ids, offset, page.page_size)
     bookmark = encode_bookmark(["r", offset]) if offset < len(ranked.pin_ids) else None
+    items = [
+        p for p in collapse_duplicates(db=db, pins=[pin, *items]) if p.id != pin.id
+    ]  # not the query's picture either
     return RelatedPage(items=items, bookmark=bookmark, request_id=ranked.request_id)
 
 

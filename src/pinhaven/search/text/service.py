@@ -37,6 +37,7 @@ from pinhaven.search.text.backends import (
 from pinhaven.search.text.fusion import reciprocal_rank_fusion
 from pinhaven.search.text.query import ParsedQuery, parse_query
 from pinhaven.search.text.readers import engine_of
+from pinhaven.search.visual.groups import collapse_duplicates
 
 SEMANTIC_K = 100  # semantic candidates fused with the keyword list
 FUSION_DEPTH = 100  # keyword hits fused with them (deeper keyword hits follow the fused head)
@@ -93,7 +94,7 @@ def search_pins(
     rows = {pin.id: pin for pin in db.scalars(select(Pin).where(Pin.id.in_(ids)))} if ids else {}
     more = offset + page.page_size < min(len(ranking), MAX_RESULTS)
     return PinSearchPage(
-        items=[rows[pin_id] for pin_id in ids if pin_id in rows],
+        items=collapse_duplicates(db=db, pins=[rows[pin_id] for pin_id in ids if pin_id in rows]),
         bookmark=encode_bookmark([offset + page.page_size, mode]) if more else None,
         total_estimate=total,
         corrected_query=corrected,
