@@ -41,27 +41,3 @@ def search_own_pins(
     rows = list(db.scalars(query.order_by(Pin.id.desc()).limit(page.page_size + 1)))
     return page_from_rows(rows, page.page_size, lambda p: p.id)
 
-
-def search_visible_pins(*, db: Session, viewer: Viewer, query_text: str, page: PageParams) -> Page[Pin]:
-    """Pins the viewer may see anywhere on the site whose every word is in the title, description or alt text.
-
-    Newest first with a keyset bookmark; the search domain replaces this with full-text ranking.
-    """
-    words = query_text.split()[:8]
-    if not words:
-        return Page(items=[], bookmark=None)
-    query = select(Pin).join(Board, Board.id == Pin.board_id).where(visible_pins_clause(viewer))
-    for word in words:
-        like = _like(word)
-        query = query.where(
-            or_(
-                func.lower(Pin.title).like(like, escape="\\"),
-                func.lower(Pin.description).like(like, escape="\\"),
-                func.lower(Pin.alt_text).like(like, escape="\\"),
-            )
-        )
-    cursor = bookmark_int(page.bookmark)
-    if cursor is not None:
-        query = query.where(Pin.id < cursor)
-    rows = list(db.scalars(query.order_by(Pin.id.desc()).limit(page.page_size + 1)))
-    return page_from_rows(rows, page.page_size, lambda p: p.id)
