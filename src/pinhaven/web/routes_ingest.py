@@ -161,42 +161,47 @@ def website_save(
     description: Field = "",
     alt_text: Field = "",
 ) -> Response:
+    fields = {
+        "url": url,
+        "image_url": image_url,
+        "board_id": board_id,
+        "section_id": section_id,
+        "title": title,
+        "description": description,
+        "alt_text": alt_text,
+    }
+    pin = _save_or_error_page(request, db, ctx, viewer, me.id, "ingest/website.html", fields)
+    if isinstance(pin, Response):
+        return pin
+    return RedirectResponse(f"/pin/{pin.id}", status_code=303)
+
+
+def _save_or_error_page(
+    request: Request,
+    db: Session,
+    ctx: AppContext,
+    viewer: Viewer,
+    me_id: int,
+    template: str,
+    fields: dict[str, str],
+) -> Pin | Response:
+    """Save the pin, or render `template` again with the form as it was and the error that stopped it."""
     try:
-        pin = _save(
-            db,
-            ctx,
-            viewer,
-            url=url,
-            image_url=image_url,
-            board_id=board_id,
-            section_id=section_id,
-            title=title,
-            description=description,
-            alt_text=alt_text,
-        )
+        return _save(db, ctx, viewer, **fields)
     except PinhavenError as exc:
         db.rollback()
-        form = _form(
-            url=url,
-            image_url=image_url,
-            board_id=board_id,
-            section_id=section_id,
-            title=title,
-            description=description,
-            alt_text=alt_text,
-        )
+        image_url = fields["image_url"]
         candidates = [Candidate(image_url)] if image_url.strip() else []
         return _picker(
             request,
             db,
-            me.id,
-            "ingest/website.html",
+            me_id,
+            template,
             candidates=candidates,
-            form=form,
+            form=_form(**fields),
             status=exc.status,
             error=exc.message,
         )
-    return RedirectResponse(f"/pin/{pin.id}", status_code=303)
 
 
 # --- Bookmarklet -------------------------------------------------------------------------------------
@@ -277,39 +282,17 @@ def popup_save(
     title: Field = "",
     description: Field = "",
 ) -> Response:
-    try:
-        pin = _save(
-            db,
-            ctx,
-            viewer,
-            url=url,
-            image_url=image_url,
-            board_id=board_id,
-            section_id=section_id,
-            title=title,
-            description=description,
-        )
-    except PinhavenError as exc:
-        db.rollback()
-        form = _form(
-            url=url,
-            image_url=image_url,
-            board_id=board_id,
-            section_id=section_id,
-            title=title,
-            description=description,
-        )
-        candidates = [Candidate(image_url)] if image_url.strip() else []
-        return _picker(
-            request,
-            db,
-            me.id,
-            "ingest/popup.html",
-            candidates=candidates,
-            form=form,
-            status=exc.status,
-            error=exc.message,
-        )
+    fields = {
+        "url": url,
+        "image_url": image_url,
+        "board_id": board_id,
+        "section_id": section_id,
+        "title": title,
+        "description": description,
+    }
+    pin = _save_or_error_page(request, db, ctx, viewer, me.id, "ingest/popup.html", fields)
+    if isinstance(pin, Response):
+        return pin
     context = {"pin_url": f"/pin/{pin.id}", "board_url": f"/board/{pin.board_id}"}
     return render(request, "ingest/popup_done.html", context, status=201)
 
