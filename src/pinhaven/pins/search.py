@@ -40,4 +40,3 @@ def search_own_pins(
         query = query.where(Pin.id < cursor)
     rows = list(db.scalars(query.order_by(Pin.id.desc()).limit(page.page_size + 1)))
     return page_from_rows(rows, page.page_size, lambda p: p.id)
-
