@@ -3,30 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-import pytest
-from fastapi import FastAPI
 from tests.web.helpers import WebClient, pin_ids
-
-
-@pytest.fixture
-def new_visitor(app: FastAPI) -> Callable[[], WebClient]:
-    return lambda: WebClient(app)
-
-
-@pytest.fixture
-def ann(new_visitor: Callable[[], WebClient]) -> WebClient:
-    client = new_visitor()
-    client.signup("ann")
-    return client
-
-
-@pytest.fixture
-def ben(new_visitor: Callable[[], WebClient]) -> WebClient:
-    client = new_visitor()
-    client.signup("ben")
-    return client
 
 
 def test_new_people_pick_three_topics_on_the_home_page(ben: WebClient) -> None:
