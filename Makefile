@@ -11,9 +11,10 @@ PORT ?= 8000
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# CPU torch first, from local disk: otherwise pip resolves the multi-GB CUDA build.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
+	# torch + torchvision first, the pair that imports together (pip takes both from local disk here);
+	# a bare `pip install torch` would resolve a newer multi-GB build from PyPI.
+	$(BIN)/python -m pip install --quiet torch==2.14.1 torchvision==0.29.1
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic,clip]'
 	touch $(STAMP)
 
 install: $(STAMP)
