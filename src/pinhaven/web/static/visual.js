@@ -50,58 +50,83 @@
     });
   }
 
-  // ---- pin page: similar pins, and a crop box drawn by dragging on the image
+  // ---- pin page: similar pins, and a crop box drawn by dragging on the image (mouse, pen or one finger)
   function similar(section) {
     var pinId = section.getAttribute("data-visual-for");
     var grid = section.querySelector("[data-visual-results]");
     var reset = section.querySelector("[data-visual-reset]");
+    var status = section.querySelector("[data-visual-status]");
     var media = document.querySelector(".closeup-media");
+    var latest = 0;  // a slow answer to an older crop must not replace the newer one's results
     function run(crop) {
-      var body = { pin_id: pinId };
+      var body = { pin_id: pinId }, asked = ++latest;
       if (crop) body.crop = crop;
+      if (status) status.textContent = "";
       search(body).then(function (items) {
+        if (asked !== latest) return;
         render(grid, items);
         section.hidden = items.length === 0 && !crop;
         if (reset) reset.hidden = !crop;
-      }).catch(function () { /* the section stays as it was */ });
+        if (status && crop && !items.length) status.textContent = "No similar pins for this part.";
+      }).catch(function (error) {
+        if (asked === latest && status && crop) status.textContent = error.message;  // e.g. a region too small
+      });
     }
     run(null);
     if (!media) return;
     var img = media.querySelector("img");
     if (!img) return;
+    // CSSOM properties, not style attributes, so the CSP (no inline style) allows them
     media.style.position = "relative";
+    img.style.touchAction = "pinch-zoom";  // one finger draws the box instead of scrolling; two still zoom
+    img.draggable = false;  // no native image drag-and-drop stealing a mouse drag
     var box = document.createElement("div");
     box.className = "crop-box";
     box.style.display = "none";  // the look lives in app.css (.crop-box): CSP allows no inline style text
     media.appendChild(box);
-    var start = null;
+    var start = null, pointer = null, shown = null;
     function point(event) {
       var r = img.getBoundingClientRect();
-      return { x: Math.min(Math.max((event.clientX - r.left) / r.width, 0), 1), y: Math.min(Math.max((event.clientY - r.top) / r.height, 0), 1), r: r };
+      return { x: Math.min(Math.max((event.clientX - r.left) / r.width, 0), 1), y: Math.min(Math.max((event.clientY - r.top) / r.height, 0), 1) };
     }
-    function draw(a, b) {
-      var r = a.r, off = media.getBoundingClientRect();
+    function rect(a, b) {
+      return { x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), w: Math.abs(b.x - a.x), h: Math.abs(b.y - a.y) };
+    }
+    function show(crop) {  // in % of the media box, so the box follows the image when the layout resizes
+      if (!crop) { box.style.display = "none"; return; }
+      var r = img.getBoundingClientRect(), off = media.getBoundingClientRect();
+      function pct(px, of) { return (100 * px / of) + "%"; }
       box.style.display = "block";
-      box.style.left = (r.left - off.left + Math.min(a.x, b.x) * r.width) + "px";
-      box.style.top = (r.top - off.top + Math.min(a.y, b.y) * r.height) + "px";
-      box.style.width = Math.abs(b.x - a.x) * r.width + "px";
-      box.style.height = Math.abs(b.y - a.y) * r.height + "px";
+      box.style.left = pct(r.left - off.left + crop.x * r.width, off.width);
+      box.style.top = pct(r.top - off.top + crop.y * r.height, off.height);
+      box.style.width = pct(crop.w * r.width, off.width);
+      box.style.height = pct(crop.h * r.height, off.height);
     }
     img.addEventListener("pointerdown", function (event) {
+      if (start || !event.isPrimary || (event.pointerType === "mouse" && event.button !== 0)) return;
       event.preventDefault();
       start = point(event);
+      pointer = event.pointerId;
       img.setPointerCapture(event.pointerId);
     });
-    img.addEventListener("pointermove", function (event) { if (start) draw(start, point(event)); });
+    img.addEventListener("pointermove", function (event) {
+      if (start && event.pointerId === pointer) show(rect(start, point(event)));
+    });
     img.addEventListener("pointerup", function (event) {
-      if (!start) return;
-      var end = point(event);
-      var crop = { x: Math.min(start.x, end.x), y: Math.min(start.y, end.y), w: Math.abs(end.x - start.x), h: Math.abs(end.y - start.y) };
+      if (!start || event.pointerId !== pointer) return;
+      var crop = rect(start, point(event));
       start = null;
-      if (crop.w < 0.05 || crop.h < 0.05) { box.style.display = "none"; return; }  // a click, not a drag
+      if (crop.w < 0.05 || crop.h < 0.05) { show(shown); return; }  // a click, not a drag
+      shown = crop;
+      show(crop);
       run(crop);
     });
-    if (reset) reset.addEventListener("click", function () { box.style.display = "none"; run(null); });
+    img.addEventListener("pointercancel", function (event) {  // e.g. the browser took the touch for a zoom
+      if (!start || event.pointerId !== pointer) return;
+      start = null;
+      show(shown);
+    });
+    if (reset) reset.addEventListener("click", function () { shown = null; show(null); run(null); });
   }
 
   // ---- search page: upload an image
