@@ -202,6 +202,9 @@ from pinhaven.search.visual.cli import reindex_command, urls_app  # noqa: E402
 
 app.command("reindex")(reindex_command)
 app.add_typer(urls_app, name="urls")
+from pinhaven.search.visual.models_cli import models_app  # noqa: E402
+
+app.add_typer(models_app, name="models")  # `pinhaven models fetch clip`, `pinhaven models list`
 
 if __name__ == "__main__":
     app()

@@ -65,6 +65,8 @@ class Settings:
     log_level: str = "info"
     semantic_search: bool = True  # MiniLM vectors fused into text search (needs the `semantic` extra)
     visual_model: str = "builtin"  # builtin (weight-free) | clip (needs the `clip` extra and weights)
+    clip_model: str = "ViT-B-32"  # open_clip architecture, when visual_model is clip
+    clip_weights: str = "openai"  # a tag fetched into <data_dir>/models/clip, a weights file, or "random"
     visual_weight_similarity: float = 0.6
     visual_weight_engagement: float = 0.2
     visual_weight_quality: float = 0.2
@@ -112,6 +114,8 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "log_level": str,
     "semantic_search": _bool,
     "visual_model": str,
+    "clip_model": str,
+    "clip_weights": str,
     "visual_weight_similarity": float,
     "visual_weight_engagement": float,
     "visual_weight_quality": float,
@@ -176,6 +180,9 @@ SETTINGS_DOC: dict[str, str] = {
     "(needs the `semantic` extra; off: keyword search only).",
     "visual_model": "Image embedder for visual search: `builtin` (weight-free, whitened by `pinhaven reindex`) "
     "or `clip` (needs the `clip` extra and fetched weights).",
+    "clip_model": "CLIP architecture (open_clip name) used when `visual_model` is `clip`.",
+    "clip_weights": "CLIP weights: a tag fetched once by `pinhaven models fetch clip` into `<data_dir>/models/clip`, "
+    "or the path of a local weights file; `random` = random initialisation (tests and speed benchmarks only).",
     "visual_weight_similarity": "Weight of visual similarity when ranking visual search results.",
     "visual_weight_engagement": "Weight of engagement (saves, log-normalised) in visual search ranking.",
     "visual_weight_quality": "Weight of image quality (resolution) in visual search ranking.",

@@ -8,7 +8,8 @@
     ├── NotFound (404)            missing, or invisible to the caller (never 403, so existence does not leak)
     ├── Conflict (409)            the write collides with existing state (duplicate board name, ...)
     ├── PayloadTooLarge (413)     body or upload over its limit
-    └── RateLimited (429)         too many requests; retry later
+    ├── RateLimited (429)         too many requests; retry later
+    └── ServiceUnavailable (503)  a configured part is missing on this machine (e.g. model weights)
 
 Services never raise HTTPException.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "PayloadTooLarge",
     "PinhavenError",
     "RateLimited",
+    "ServiceUnavailable",
     "Unauthorized",
 ]
 
@@ -93,3 +95,9 @@ class RateLimited(PinhavenError):
 
     status = 429
     code = 8
+
+
+class ServiceUnavailable(PinhavenError):
+    """Raised when a configured component cannot run here (e.g. model weights not fetched); an operator fixes it."""
+
+    status = 503

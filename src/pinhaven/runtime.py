@@ -34,3 +34,8 @@ def stop_background(ctx: AppContext) -> None:
     if pool is not None:
         # Each thread finishes its current job; one still busy at the timeout is rerun after its lease expires.
         pool.stop(timeout=STOP_TIMEOUT_SECONDS)
+    from pinhaven.search.visual.service import SERVICE_KEY as VISUAL_SERVICE
+
+    visual = ctx.services.get(VISUAL_SERVICE)
+    if visual is not None and visual.has_unsaved:
+        visual.save()  # the next start loads the file instead of rebuilding the index

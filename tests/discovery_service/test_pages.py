@@ -72,3 +72,19 @@ def test_stats_panel_and_analytics_render_for_the_owner_only(ann: WebClient, ben
     assert f'data-pin-row="{pin}"' not in ben.get("/analytics").text
     stranger = WebClient(ben.http.app)  # type: ignore[arg-type]
     assert stranger.get("/analytics").status_code in (303, 401)
+
+
+def test_stats_panel_shows_the_picture_across_its_group(ann: WebClient, ben: WebClient) -> None:
+    pin = ann.upload(ann.create_board("Kitchens"), seed=1, title="Blue tiles")["id"]
+    copy = ben.upload(ben.create_board("Tiles"), seed=1, title="Same tiles")["id"]  # the same picture
+    events = {
+        "events": [{"type": "impression", "pin_id": p, "surface": "home", "position": 0} for p in (pin, copy)]
+    }
+    assert (
+        ben.http.post("/ext/v1/events", json=events, headers={"X-CSRF-Token": ben.csrf()}).json()["accepted"]
+        == 2
+    )
+    panel = ann.get(f"/pin/{pin}/stats?partial=1").text
+    assert 'data-pin-count="2"' in panel and "This picture across 2 pins: 2 impressions" in panel
+    alone = ann.upload(ann.create_board("Other"), seed=2)["id"]
+    assert "data-stats-group" not in ann.get(f"/pin/{alone}/stats?partial=1").text

@@ -23,9 +23,10 @@ def test_visually_similar_pins_are_related_without_any_graph_link(app: FastAPI, 
     ann.signup("ann")
     original = Image.open(io.BytesIO(image_bytes(seed=7, size=(640, 480))))
     near = io.BytesIO()
-    # A mirrored copy: the same look to the embedder (mirror invariant), but not a near-duplicate by hashes —
-    # near-duplicates of the query pin are removed from related pins (they show under "Also saved as").
-    original.transpose(Image.Transpose.FLIP_LEFT_RIGHT).resize((600, 450)).save(near, "JPEG", quality=80)
+    # The top half: a similar look to the embedder, but not a near-duplicate (pHash far, cosine below the
+    # duplicate bar) — duplicates of the query pin share its canonical group and are removed from related
+    # pins (they show under "Also saved as").
+    original.crop((0, 0, 640, 240)).save(near, "JPEG", quality=80)
     uploads = [("original.jpg", image_bytes(seed=7, size=(640, 480))), ("near.jpg", near.getvalue())]
     uploads += [(f"other{i}.jpg", image_bytes(seed=100 + i)) for i in range(3)]
     ids = []

@@ -28,8 +28,8 @@ def pin(client: TestClient, account: Account, board_id: str, seed: int, **fields
 def corpus(
     ctx: AppContext, client: TestClient, account: Account, seeds: range, **kw: object
 ) -> dict[int, str]:
-    """One public pin per seed, jobs drained (images processed and embedded): seed → pin id."""
-    board_id = board(client, account, "Corpus")
+    """One public pin per seed on a new board, jobs drained (images processed and embedded): seed → pin id."""
+    board_id = board(client, account, f"Corpus {seeds.start}-{seeds.stop}")
     pins = {seed: pin(client, account, board_id, seed, title=f"Pin {seed}", **kw)["id"] for seed in seeds}
     drain(ctx)
     return pins

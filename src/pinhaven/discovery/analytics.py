@@ -13,15 +13,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.boards.access import access_pin, visible_pins_clause
+from pinhaven.boards.access import access_pin, visible_pin_ids, visible_pins_clause
 from pinhaven.boards.models import Board
 from pinhaven.db.base import utcnow
 from pinhaven.errors import Forbidden, InvalidInput, Unauthorized
 from pinhaven.events import counters
 from pinhaven.events.models import COUNTERS, PinStatsDaily
 from pinhaven.pins.models import Pin
+from pinhaven.search.visual.groups import group_ids, group_pin_ids
 
-__all__ = ["CreatorSummary", "DayPoint", "PinStatsView", "PinTotals", "creator_summary", "pin_stats"]
+__all__ = [
+    "CreatorSummary",
+    "DayPoint",
+    "GroupStats",
+    "PinStatsView",
+    "PinTotals",
+    "creator_summary",
+    "pin_stats",
+]
 
 SHOWN = ("impressions", "closeups", "outbound_clicks", "saves")
 MAX_DAYS = 90
@@ -54,12 +63,23 @@ class CreatorSummary:
 
 
 @dataclass(frozen=True)
+class GroupStats:
+    """The same picture across every pin of its duplicate group that the viewer may see."""
+
+    group_id: int
+    pin_count: int
+    window: dict[str, int]
+    lifetime: dict[str, int]
+
+
+@dataclass(frozen=True)
 class PinStatsView:
     pin: Pin
     days: int
     series: list[DayPoint]
     window: dict[str, int]
     lifetime: dict[str, int]
+    group: GroupStats | None  # None when no other visible pin shows this picture
 
 
 def _check_days(days: int) -> None:
@@ -117,4 +137,23 @@ def pin_stats(*, db: Session, viewer: Viewer, pin_id: int | None, days: int = 30
     series = counters.daily_series(db=db, pin_ids=[pin.id], days=days)
     window = {c: sum(v[c] for v in series.values()) for c in SHOWN}
     life = counters.totals_for_pins(db=db, pin_ids=[pin.id]).get(pin.id, dict.fromkeys(COUNTERS, 0))
-    return PinStatsView(pin, days, _points(series), window, {c: life[c] for c in SHOWN})
+    group = _group_stats(db=db, viewer=viewer, pin=pin, days=days)
+    return PinStatsView(pin, days, _points(series), window, {c: life[c] for c in SHOWN}, group)
+
+
+def _group_stats(*, db: Session, viewer: Viewer, pin: Pin, days: int) -> GroupStats | None:
+    """Totals over the pins of the picture's group that the viewer may see (others' secret pins never count)."""
+    members = visible_pin_ids(db=db, viewer=viewer, pin_ids=group_pin_ids(db, pin.image_id)) | {pin.id}
+    if len(members) < 2:
+        return None
+    series = counters.daily_series(db=db, pin_ids=sorted(members), days=days)
+    lifetime = dict.fromkeys(SHOWN, 0)
+    for counts in counters.totals_for_pins(db=db, pin_ids=members).values():
+        for c in SHOWN:
+            lifetime[c] += counts[c]
+    return GroupStats(
+        group_id=group_ids(db, [pin.image_id])[pin.image_id],
+        pin_count=len(members),
+        window={c: sum(v[c] for v in series.values()) for c in SHOWN},
+        lifetime=lifetime,
+    )

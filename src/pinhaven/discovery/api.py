@@ -15,8 +15,10 @@ from pinhaven.discovery.schemas import (
     Counts,
     DayCounts,
     DiscoveryPage,
+    GroupCounts,
     InterestsRead,
     InterestsUpdate,
+    PinAnalyticsRead,
     PinCounts,
     TopicList,
     TopicRead,
@@ -87,4 +89,31 @@ def pin_analytics(
             )
             for t in summary.pins
         ],
+    )
+
+
+@router.get("/pins/{pin_id}/analytics", response_model=PinAnalyticsRead)
+def one_pin_analytics(
+    db: DbSession,
+    viewer: CurrentViewer,
+    pin_id: str,
+    days: Annotated[int, Query(ge=1, le=analytics.MAX_DAYS)] = 30,
+) -> PinAnalyticsRead:
+    """One of your pins: its counters per day, and the same picture across its duplicate group."""
+    stats = analytics.pin_stats(db=db, viewer=viewer, pin_id=parse_id(pin_id), days=days)
+    group = stats.group
+    return PinAnalyticsRead(
+        pin_id=str(stats.pin.id),
+        days=stats.days,
+        window=Counts(**stats.window),
+        lifetime=Counts(**stats.lifetime),
+        series=[DayCounts(**{**asdict(p), "day": p.day.isoformat()}) for p in stats.series],
+        group=None
+        if group is None
+        else GroupCounts(
+            group_id=str(group.group_id),
+            pin_count=group.pin_count,
+            window=Counts(**group.window),
+            lifetime=Counts(**group.lifetime),
+        ),
     )

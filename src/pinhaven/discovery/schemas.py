@@ -54,3 +54,21 @@ class AnalyticsRead(BaseModel):
     totals: Counts
     series: list[DayCounts]
     pins: list[PinCounts]
+
+
+class GroupCounts(BaseModel):
+    group_id: str
+    pin_count: int = Field(description="Pins of the duplicate group you may see, this one included")
+    window: Counts
+    lifetime: Counts
+
+
+class PinAnalyticsRead(BaseModel):
+    pin_id: str
+    days: int
+    window: Counts
+    lifetime: Counts
+    series: list[DayCounts]
+    group: GroupCounts | None = Field(
+        description="The same picture across its duplicate group; null if alone"
+    )

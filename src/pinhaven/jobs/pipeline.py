@@ -5,7 +5,8 @@
                   → discovery: graph change logged at commit; a save also logs a save event (same transaction)
     pin updated   → search.index_pin (→ search.embed_pin likewise); discovery graph change (board moves)
     board renamed or privacy changed → search.index_board; discovery graph change (pins enter/leave)
-    image ready   → visual.embed_image (vector + perceptual hashes; the process's visual index follows)
+    image ready   → visual.embed_image (vector + perceptual hashes + duplicate group; the process's visual
+                    index follows) → visual.refit when the whitening is due (first 100 images, then 4× growth)
     pins deleted  → search documents and vectors go with the rows (ON DELETE CASCADE); this process's
                     vector matrix forgets them at once, other processes on their next full reload;
                     discovery graph change (the pins and their parents are re-derived by every process)

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from pinhaven.deps import DbSession
+from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import InvalidInput
 from pinhaven.pagination import Page, PageParams
 from pinhaven.pins import feeds
 from pinhaven.pins.models import Pin
 from pinhaven.search.text import service as text_search
+from pinhaven.search.visual import text_to_image
 from pinhaven.web.present import board_cards, people, pin_cards
 from pinhaven.web.session import WebViewer
 from pinhaven.web.templating import render_grid
@@ -42,18 +43,22 @@ def home(
 @router.get("/search")
 def search_page(
     request: Request,
+    ctx: Ctx,
     db: DbSession,
     viewer: WebViewer,
     q: Annotated[str, Query(max_length=200)] = "",
-    tab: Annotated[Literal["pins", "boards", "people"], Query()] = "pins",
+    tab: Annotated[Literal["pins", "looks", "boards", "people"], Query()] = "pins",
     bookmark: Bookmark = None,
     partial: int = 0,
 ) -> Response:
-    """Full-text + semantic pin search over what the viewer may see, with boards and people tabs."""
+    """Full-text + semantic pin search over what the viewer may see, with boards and people tabs, and
+    with CLIP a "Looks like" tab: pins whose picture matches the words (text → image)."""
     q = q.strip()
+    looks_like = bool(q) and text_to_image.text_search_available(ctx)
     context: dict[str, object] = {
         "q": q,
         "tab": tab,
+        "looks_like": looks_like,
         "boards": [],
         "people": [],
         "total": 0,
@@ -68,6 +73,10 @@ def search_page(
                 )
                 result = found
                 context["total"], context["corrected"] = found.total_estimate, found.corrected_query
+            elif tab == "looks":
+                if looks_like:  # one page, no bookmark: a nearest-neighbour pool has no stable cursor
+                    found_looks = text_to_image.search_text(ctx, db, viewer, q, GRID_PAGE)
+                    result = Page([s.pin for s in found_looks], None)
             elif tab == "boards":
                 boards = text_search.search_boards(
                     db=db, viewer=viewer, query=q, page=PageParams(page_size=60)

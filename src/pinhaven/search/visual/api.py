@@ -25,6 +25,8 @@ from pinhaven.media.service import media_store
 from pinhaven.pins.present import present_pins
 from pinhaven.pins.schemas import PinRead
 from pinhaven.search.visual import clusters as clusters_service
+from pinhaven.search.visual import text_to_image
+from pinhaven.search.visual.groups import group_ids
 from pinhaven.search.visual.service import (
     Scored,
     find_duplicates,
@@ -56,6 +58,7 @@ class DuplicatePin(PinRead):
 class DuplicatePinPage(BaseModel):
     items: list[DuplicatePin]
     bookmark: str | None = None
+    group_id: str  # the canonical duplicate group of the pin's image (its oldest image's id)
 
 
 def _decode_upload(ctx: AppContext, data: bytes) -> Image.Image:
@@ -129,8 +132,9 @@ async def search_visual(
     base_url: BaseUrl,
     limit: Annotated[int, Query(ge=1, le=MAX_RESULTS, description="How many pins to return.")] = 25,
 ) -> VisualPinPage:
-    """Pins the caller may see that look like an uploaded image (multipart field `image`) or a region of a
-    pin (JSON `{pin_id, crop: {x, y, w, h}}`, coordinates normalised to 0..1)."""
+    """Pins the caller may see that look like an uploaded image (multipart field `image`), a region of a
+    pin (JSON `{pin_id, crop: {x, y, w, h}}`, coordinates normalised to 0..1) or, with CLIP, a text
+    (JSON `{text, limit?}`)."""
     content_type = request.headers.get("content-type", "")
     upload: bytes | None = None
     body: dict[str, Any] | None = None
@@ -146,12 +150,17 @@ async def search_visual(
         except ValueError:
             raise InvalidInput("the body is not valid JSON") from None
         if not isinstance(parsed, dict):
-            raise InvalidInput("the body must be a JSON object {pin_id, crop}")
+            raise InvalidInput("the body must be a JSON object {pin_id, crop} or {text}")
         body = parsed
     else:
-        raise InvalidInput("send multipart/form-data with an `image` file, or JSON {pin_id, crop}")
+        raise InvalidInput("send multipart/form-data with an `image` file, or JSON {pin_id, crop} or {text}")
 
     def run() -> VisualPinPage:
+        if body is not None and "text" in body:  # text → image: needs an embedder with a text tower
+            found = text_to_image.search_text_body(
+                ctx, db, viewer, body, default_limit=limit, max_limit=MAX_RESULTS
+            )
+            return VisualPinPage(items=_items(db, viewer, base_url, found), bookmark=None)
         exclude: list[int] = []
         if upload is not None:
             img = _decode_upload(ctx, upload)
@@ -186,7 +195,8 @@ def pin_duplicates(
         DuplicatePin.model_construct(**dict(r), score=round(s.score, 4), duplicate=s.kind)
         for r, s in zip(reads, found, strict=True)
     ]
-    return DuplicatePinPage(items=items, bookmark=None)
+    group = group_ids(db, [pin.image_id])[pin.image_id]
+    return DuplicatePinPage(items=items, bookmark=None, group_id=str(group))
 
 
 @router.get("/boards/{board_id}/clusters", response_model=clusters_service.ClusterList)

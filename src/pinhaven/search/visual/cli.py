@@ -21,16 +21,27 @@ def reindex_command(
     model: Annotated[str, typer.Option(help="Embedder: builtin or clip.")] = "builtin",
     refit: Annotated[bool, typer.Option(help="Fit a new whitening on the stored images first.")] = True,
     min_fit_images: Annotated[int, typer.Option(help="Fewer images than this: no whitening.")] = 100,
+    groups_only: Annotated[
+        bool, typer.Option("--groups-only", help="Only recompute the duplicate groups from stored vectors.")
+    ] = False,
 ) -> None:
-    """Embed every image for visual search (resumable: images already done are skipped)."""
+    """Embed every image for visual search (resumable: images already done are skipped), then regroup."""
     from pinhaven.cli import fail, settings_for
     from pinhaven.context import build_context
     from pinhaven.search.visual.embedder import ModelUnavailable
-    from pinhaven.search.visual.handlers import reindex
+    from pinhaven.search.visual.handlers import regroup_all, reindex
 
     if model not in ("builtin", "clip"):
         raise fail(f"--model must be builtin or clip, not {model!r}", 2)
     ctx = build_context(settings_for(data_dir).with_overrides(visual_model=model))
+    if groups_only:
+        try:
+            typer.echo(f"{regroup_all(ctx)} duplicate groups")
+        except ModelUnavailable as exc:
+            raise fail(str(exc)) from exc
+        finally:
+            ctx.engine.dispose()
+        return
     columns = (TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     try:
         with Progress(*columns) as bar:
@@ -46,7 +57,8 @@ def reindex_command(
         ctx.engine.dispose()
     typer.echo(
         f"model {report.model_id}: {report.embedded} embedded, {report.skipped} already done, "
-        f"{report.missing} without a stored file" + (" (new whitening)" if report.refitted else "")
+        f"{report.missing} without a stored file, {report.groups} duplicate groups"
+        + (" (new whitening)" if report.refitted else "")
     )
 
 

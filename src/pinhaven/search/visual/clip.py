@@ -2,8 +2,9 @@
 
 open_clip needs torch and torchvision (the optional `clip` extra, several GB), so nothing here imports
 them at module load. Weights are fetched once by `fetch_clip_weights` (behind `pinhaven models fetch
-clip`, on a machine with internet) into `<models_dir>/clip/`, or given as a local file; `load_clip`
-never downloads.
+clip`, on a machine with internet) into `<models_dir>/clip/`, imported there from a local file after a
+strict load check by `import_clip_weights` (`--from PATH`), or given as a local file; `load_clip` never
+downloads.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,14 +23,28 @@ from PIL import Image
 
 from pinhaven.search.visual.embedder import ModelUnavailable, l2_normalize
 
-__all__ = ["ClipEmbedder", "clip_available", "clip_weights_path", "fetch_clip_weights", "load_clip"]
+__all__ = [
+    "ClipEmbedder",
+    "InvalidWeights",
+    "clip_available",
+    "clip_weights_path",
+    "fetch_clip_weights",
+    "import_clip_weights",
+    "load_clip",
+    "stored_clip_weights",
+]
 
 DEFAULT_MODEL = "ViT-B-32"
 DEFAULT_PRETRAINED = "openai"
+_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # a tag becomes part of a file name
 _MISSING = (
     "CLIP needs the optional packages open_clip_torch, torch and torchvision "
     "(install the 'clip' extra: pip install 'pinhaven[clip]')"
 )
+
+
+class InvalidWeights(ValueError):
+    """A weights file that cannot be read, or does not fit the CLIP architecture."""
 
 
 def clip_available() -> bool:
@@ -60,6 +76,7 @@ def fetch_clip_weights(
     Stores a plain state dict plus a manifest naming the exact architecture (OpenAI's weights need
     QuickGELU), so `load_clip` rebuilds the same network offline.
     """
+    _check_tag(pretrained)
     torch, open_clip = _libs()
     target = clip_weights_path(models_dir, model_name, pretrained)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -69,21 +86,124 @@ def fetch_clip_weights(
         )
         quick_gelu = any(type(m).__name__ == "QuickGELU" for m in model.modules())
         arch = f"{model_name}-quickgelu" if quick_gelu and "quickgelu" not in model_name else model_name
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pt")
-        os.close(fd)
-        try:
-            torch.save(model.state_dict(), tmp)
-            os.replace(tmp, target)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-    manifest = {
-        "architecture": arch,
-        "model_name": model_name,
-        "pretrained": pretrained,
-        "dim": int(model.visual.output_dim),
-    }
-    target.with_suffix(".json").write_text(json.dumps(manifest, indent=2))
+        _store(torch, model, target, architecture=arch, model_name=model_name, pretrained=pretrained)
     return target
+
+
+def _store(torch: Any, model: Any, target: Path, **manifest: str) -> None:
+    """Write the model's state dict and its manifest beside it, each atomically (temp file + rename)."""
+    meta = json.dumps({**manifest, "dim": int(model.visual.output_dim)}, indent=2)
+    tmps = []
+    try:
+        for suffix in (".pt", ".json"):
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=suffix)
+            os.close(fd)
+            tmps.append(tmp)
+        torch.save(model.state_dict(), tmps[0])
+        Path(tmps[1]).write_text(meta)
+        os.replace(tmps[0], target)
+        os.replace(tmps[1], target.with_suffix(".json"))
+    finally:
+        for tmp in tmps:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def import_clip_weights(
+    models_dir: Path, source: Path, model_name: str = DEFAULT_MODEL, pretrained: str = DEFAULT_PRETRAINED
+) -> Path:
+    """Copy a local weights file into `<models_dir>/clip` under the tag `pretrained`, after checking it.
+
+    `source` is a state dict or an open_clip training checkpoint (`{"state_dict": ...}`, keys possibly
+    prefixed `module.`). It must load strictly into the architecture, or `InvalidWeights` is raised and
+    nothing is written. Known tags whose weights need QuickGELU (OpenAI's) get that architecture.
+    """
+    _check_tag(pretrained)
+    torch, open_clip = _libs()
+    if model_name not in open_clip.list_models():
+        raise InvalidWeights(f"unknown CLIP architecture {model_name!r} (see open_clip.list_models())")
+    state = _read_state_dict(torch, Path(source))
+    quick = bool((open_clip.get_pretrained_cfg(model_name, pretrained) or {}).get("quick_gelu"))
+    arch = f"{model_name}-quickgelu" if quick and "quickgelu" not in model_name else model_name
+    model = open_clip.create_model(arch, pretrained=None)
+    _check_fits(model.state_dict(), state)
+    model.load_state_dict(state, strict=True)
+    target = clip_weights_path(models_dir, model_name, pretrained)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source_name = str(Path(source).resolve())
+    _store(
+        torch,
+        model,
+        target,
+        architecture=arch,
+        model_name=model_name,
+        pretrained=pretrained,
+        source=source_name,
+    )
+    return target
+
+
+def _check_tag(pretrained: str) -> None:
+    if not _TAG.fullmatch(pretrained) or pretrained == "random":  # "random" means no weights in settings
+        raise InvalidWeights(f"a tag is letters, digits, '.', '_' or '-', and not 'random': {pretrained!r}")
+
+
+def _read_state_dict(torch: Any, path: Path) -> dict[str, Any]:
+    """The tensors of a state dict or checkpoint file; `InvalidWeights` for anything else."""
+    if not path.is_file():
+        raise InvalidWeights(f"no such file: {path}")
+    try:
+        # weights_only: a weights file must not be able to run code when loaded
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for truncated or foreign files
+        raise InvalidWeights(f"{path} is not a readable PyTorch weights file ({type(exc).__name__})") from exc
+    if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
+        loaded = loaded["state_dict"]
+    if not isinstance(loaded, dict) or not loaded:
+        raise InvalidWeights(f"{path} holds no state dict (a mapping of parameter names to tensors)")
+    if not all(isinstance(v, torch.Tensor) for v in loaded.values()):
+        raise InvalidWeights(f"{path} holds a mapping whose values are not all tensors")
+    if all(str(k).startswith("module.") for k in loaded):  # saved from DistributedDataParallel
+        loaded = {str(k)[len("module.") :]: v for k, v in loaded.items()}
+    bad = [k for k, v in loaded.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise InvalidWeights(f"{path} has non-finite values in {len(bad)} tensors (first: {bad[0]})")
+    return dict(loaded)
+
+
+def _check_fits(expected: dict[str, Any], given: dict[str, Any]) -> None:
+    """Name what does not match, readably (load_state_dict's own message lists every key)."""
+    missing = sorted(set(expected) - set(given))
+    unexpected = sorted(set(given) - set(expected))
+    shapes = [k for k in expected if k in given and tuple(expected[k].shape) != tuple(given[k].shape)]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} missing (e.g. {missing[0]})")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
+    if shapes:
+        k = shapes[0]
+        problems.append(
+            f"{len(shapes)} of another shape (e.g. {k}: {tuple(given[k].shape)}, "
+            f"expected {tuple(expected[k].shape)})"
+        )
+    if problems:
+        raise InvalidWeights("the weights do not fit this architecture: " + "; ".join(problems))
+
+
+def stored_clip_weights(models_dir: Path) -> list[dict[str, Any]]:
+    """Weights in `<models_dir>/clip` with their manifests (file, model_name, pretrained, dim, bytes, ...)."""
+    folder = Path(models_dir) / "clip"
+    out = []
+    for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
+        manifest = path.with_suffix(".json")
+        meta: dict[str, Any] = {}
+        if manifest.is_file():
+            try:
+                meta = json.loads(manifest.read_text())
+            except ValueError:
+                meta = {"problem": "unreadable manifest"}
+        out.append({"file": path, "bytes": path.stat().st_size, **meta})
+    return out
 
 
 def _resolve(

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
-from pinhaven.errors import InvalidInput
+from pinhaven.errors import InvalidInput, ServiceUnavailable
 
 __all__ = [
     "Embedder",
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(ServiceUnavailable):
     """Raised when an embedder's weights or libraries are not on this machine (nothing is downloaded)."""
 
 
@@ -81,6 +81,7 @@ class Whitening:
     projection: np.ndarray  # (D, k)
     source_model_id: str
     kind: str = "pca"  # "pca" (unsupervised) or "learned" (fitted with matching pairs)
+    corpus_size: int = 0  # images stored when it was fitted (automatic refits wait for the corpus to grow)
 
     @property
     def dim(self) -> int:
@@ -118,6 +119,7 @@ class Whitening:
                     projection=self.projection,
                     source_model_id=np.array(self.source_model_id),
                     kind=np.array(self.kind),
+                    corpus_size=np.array(self.corpus_size),
                 )
             os.replace(tmp, path)
         except BaseException:
@@ -134,6 +136,7 @@ class Whitening:
                     projection=data["projection"].astype(np.float32),
                     source_model_id=str(data["source_model_id"]),
                     kind=str(data["kind"]) if "kind" in data else "pca",
+                    corpus_size=int(data["corpus_size"]) if "corpus_size" in data else 0,
                 )
         except (OSError, KeyError, ValueError) as exc:
             raise InvalidInput(f"not a whitening file: {path} ({exc})") from exc

@@ -1,7 +1,10 @@
 """Job handlers and the long-running reindex of visual search.
 
-    visual.embed_image {image_id}  ← jobs.pipeline.on_image_ready: vector + hashes of one image
-    reindex(ctx, ...)              ← `pinhaven reindex`: (re)fit the whitening, embed every image, promote
+    visual.embed_image {image_id}  ← jobs.pipeline.on_image_ready: vector + hashes of one image; queues
+                                     visual.refit when the corpus reached 100 images or grew 4× since
+    visual.refit {}                ← the first time the whitening is worth fitting, then as the corpus grows
+    reindex(ctx, ...)              ← `pinhaven reindex`: (re)fit the whitening, embed every image, promote,
+                                     then recompute the duplicate groups (regroup_all)
 
 Reindex is resumable: a new whitening is first written as `whitening.pending.npz` and reused by a rerun,
 images that already have a vector for the pending model are skipped, and only when every image has one
@@ -11,6 +14,7 @@ the old model, complete, until that moment.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Callable
@@ -21,11 +25,14 @@ from sqlalchemy import delete, select
 
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
+from pinhaven.jobs.models import Job
 from pinhaven.jobs.queue import PermanentFailure
+from pinhaven.jobs.service import enqueue
 from pinhaven.media.models import MediaImage
 from pinhaven.media.service import media_store
 from pinhaven.search.visual.builtin import BuiltinEmbedder
 from pinhaven.search.visual.embedder import prepare_image
+from pinhaven.search.visual.groups import replace_groups
 from pinhaven.search.visual.models import ImageEmbedding
 from pinhaven.search.visual.service import (
     SERVICE_KEY,
@@ -34,16 +41,29 @@ from pinhaven.search.visual.service import (
     load_image,
     make_embedder,
     store_embedding,
+    stored_hashes,
     visual_service,
     whitening_path,
 )
 
-__all__ = ["EMBED_JOB", "ReindexReport", "embed_image_job", "reindex"]
+__all__ = [
+    "EMBED_JOB",
+    "REFIT_JOB",
+    "ReindexReport",
+    "embed_image_job",
+    "refit_due",
+    "refit_job",
+    "regroup_all",
+    "reindex",
+    "schedule_refit_if_due",
+]
 
 log = logging.getLogger("pinhaven.search.visual")
 
 EMBED_JOB = "visual.embed_image"
+REFIT_JOB = "visual.refit"
 FIT_MIN_IMAGES = 100  # fewer images than this: a whitening would overfit, keep the raw descriptor
+REFIT_GROWTH = 4  # refit when the corpus is this many times the one the active whitening was fitted on
 FIT_MAX_IMAGES = 2000
 
 
@@ -54,7 +74,43 @@ def embed_image_job(ctx: AppContext, payload: dict[str, Any]) -> None:
         image_id = int(str(value))
     except ValueError:
         raise PermanentFailure(f"{EMBED_JOB} payload needs a numeric image_id, got {value!r}") from None
-    embed_image(ctx, image_id)
+    if embed_image(ctx, image_id):
+        schedule_refit_if_due(ctx)
+
+
+def refit_due(ctx: AppContext) -> bool:
+    """Whether the builtin whitening should be (re)fitted: first at FIT_MIN_IMAGES embedded images, then
+    each time the corpus has grown REFIT_GROWTH-fold since the last fit, or to finish an interrupted one."""
+    if ctx.settings.visual_model != "builtin":
+        return False
+    if whitening_path(ctx, pending=True).exists():
+        return True
+    service = visual_service(ctx)
+    whitening = getattr(service.embedder, "whitening", None)
+    fitted_for = whitening.corpus_size if whitening is not None else 0
+    return len(service.index) >= max(FIT_MIN_IMAGES, REFIT_GROWTH * fitted_for)
+
+
+def schedule_refit_if_due(ctx: AppContext) -> bool:
+    """Queue one `visual.refit` job when a refit is due and none is queued or running."""
+    if not refit_due(ctx):
+        return False
+    with session_scope(ctx.sessions) as db:
+        pending = db.scalar(
+            select(Job.id).where(Job.kind == REFIT_JOB, Job.state.in_(("queued", "running"))).limit(1)
+        )
+        if pending is None:
+            enqueue(db=db, kind=REFIT_JOB, payload={})
+    return pending is None
+
+
+def refit_job(ctx: AppContext, payload: dict[str, Any]) -> None:
+    """Job `visual.refit`: fit a whitening on the corpus, re-embed everything, promote (resumable)."""
+    if refit_due(ctx):  # another refit may have finished since this one was queued
+        report = reindex(ctx, min_fit_images=FIT_MIN_IMAGES)
+        log.info(
+            "visual refit: model %s, %d embedded, %d groups", report.model_id, report.embedded, report.groups
+        )
 
 
 @dataclass
@@ -64,6 +120,7 @@ class ReindexReport:
     skipped: int = 0
     missing: int = 0
     refitted: bool = False
+    groups: int = 0
 
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -89,7 +146,8 @@ def _fit(ctx: AppContext, image_ids: list[int], min_images: int) -> bool:
                 sample.append(prepare_image(img, 256))
     if len(sample) < min_images:
         return False
-    BuiltinEmbedder.fit(sample).save(whitening_path(ctx, pending=True))
+    fitted = dataclasses.replace(BuiltinEmbedder.fit(sample), corpus_size=len(image_ids))
+    fitted.save(whitening_path(ctx, pending=True))
     return True
 
 
@@ -143,5 +201,28 @@ def reindex(
     with session_scope(ctx.sessions) as db:
         db.execute(delete(ImageEmbedding).where(ImageEmbedding.model_id != service.model_id))
     ctx.services.pop(SERVICE_KEY, None)
-    visual_service(ctx).refresh(force=True)
+    report.groups = regroup_all(ctx)
     return report
+
+
+def regroup_all(ctx: AppContext) -> int:
+    """Recompute every duplicate group with the active model's finder; returns the number of groups."""
+    service = visual_service(ctx)
+    service.refresh(force=True)
+    with session_scope(ctx.read_sessions) as db:
+        rows = db.execute(
+            select(ImageEmbedding.image_id, ImageEmbedding.phash, ImageEmbedding.dhash).where(
+                ImageEmbedding.model_id == service.model_id
+            )
+        ).all()
+    ids = [int(r[0]) for r in rows]
+    vectors = service.index.vectors(ids)
+    pairs = [
+        (image_id, match.id)
+        for image_id, phash, dhash in rows
+        for match in service.duplicates.find(
+            stored_hashes(phash, dhash), vectors.get(int(image_id)), exclude=[image_id]
+        )
+    ]
+    with session_scope(ctx.sessions) as db:
+        return replace_groups(db=db, pairs=pairs, image_ids=ids)

@@ -1,4 +1,4 @@
-"""Tables of visual search: one embedding (and the image's perceptual hashes) per image and model."""
+"""Tables of visual search: one embedding (and perceptual hashes) per image and model; duplicate groups."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pinhaven.db.base import Base, UTCDateTime, utcnow
 
-__all__ = ["ImageEmbedding"]
+__all__ = ["ImageDuplicateGroup", "ImageEmbedding"]
 
 
 class ImageEmbedding(Base):
@@ -30,3 +30,19 @@ class ImageEmbedding(Base):
     phash: Mapped[int] = mapped_column(BigInteger)
     dhash: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImageDuplicateGroup(Base):
+    """The canonical group of an image: near-duplicate images (re-encodes, resizes, crops) share `group_id`.
+
+    `group_id` is the oldest (smallest) image id ever in the group; it stays a plain id, not a foreign key,
+    so a group outlives the deletion of its first image. Groups only merge as images arrive; a reindex
+    recomputes them all from scratch.
+    """
+
+    __tablename__ = "visual_duplicate_groups"
+
+    image_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("media_images.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    group_id: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -2,7 +2,8 @@
 
     visual_service(ctx)            → the process's VisualService (built on first use; rebuilt when the active
                                      whitening file changes, e.g. after `pinhaven reindex` in another process)
-    embed_image(ctx, image_id)     → compute and store one image's vector + hashes, update the indexes
+    embed_image(ctx, image_id)     → compute and store one image's vector + hashes and its duplicate group,
+                                     update the indexes
     search_similar(...)            → pins the viewer may see that look like a query image, re-ranked
     find_duplicates(...)           → exact (same image) and near (hash + embedding) duplicates of a pin
 
@@ -19,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ from pinhaven.pins.models import Pin
 from pinhaven.search.visual.builtin import BuiltinEmbedder
 from pinhaven.search.visual.dedup import DuplicateFinder
 from pinhaven.search.visual.embedder import Embedder, Whitening
+from pinhaven.search.visual.groups import assign_group, group_pin_ids
 from pinhaven.search.visual.hashes import HammingIndex, ImageHashes, image_hashes, to_signed, to_unsigned
 from pinhaven.search.visual.index import VectorIndex
 from pinhaven.search.visual.models import ImageEmbedding
@@ -51,6 +53,7 @@ __all__ = [
     "VisualService",
     "embed_image",
     "load_image",
+    "stored_hashes",
     "visual_service",
     "whitening_path",
 ]
@@ -59,6 +62,9 @@ log = logging.getLogger("pinhaven.search.visual")
 
 SERVICE_KEY = "search.visual"
 _REFRESH_SECONDS = 1.0  # how often a process picks up vectors other processes (workers) wrote
+_OVERLAP = timedelta(seconds=5)  # re-read a little before a watermark: commits land out of timestamp order
+SAVE_EVERY_VECTORS = 1000
+SAVE_EVERY_SECONDS = 300.0
 _create_lock = threading.Lock()
 
 
@@ -73,12 +79,13 @@ def whitening_path(ctx: AppContext, *, pending: bool = False) -> Path:
 
 def make_embedder(ctx: AppContext, *, pending: bool = False) -> Embedder:
     """The embedder named by settings (`visual_model`); builtin uses the saved whitening when there is one."""
-    name = ctx.settings.visual_model
-    if name == "clip":
+    s = ctx.settings
+    if s.visual_model == "clip":
         from pinhaven.search.visual.clip import load_clip
 
         # fails with ModelUnavailable unless `pinhaven models fetch` (or a local file) provided weights
-        return load_clip(pretrained="openai", models_dir=ctx.settings.data_dir / "models")
+        weights = None if s.clip_weights == "random" else s.clip_weights
+        return load_clip(s.clip_model, weights, models_dir=s.data_dir / "models")
     path = whitening_path(ctx, pending=pending)
     return BuiltinEmbedder(Whitening.load(path) if path.exists() else None)
 
@@ -105,6 +112,8 @@ class VisualService:
         self._lock = threading.Lock()
         self._seen_until: datetime | None = None  # newest updated_at folded into the indexes
         self._checked_at = 0.0
+        self._unsaved = 0  # vectors added since the index file was last written
+        self._saved_at = time.monotonic()
         self._load()
 
     # ---- loading and catching up
@@ -116,16 +125,24 @@ class VisualService:
         yield from db.scalars(query.execution_options(yield_per=2000))
 
     def _load(self) -> None:
+        """Open the saved index and fold in what was written after it; rebuild only when it cannot match."""
         with session_scope(self.ctx.read_sessions) as db:
             count, newest = db.execute(
                 select(func.count(), func.max(ImageEmbedding.updated_at)).where(
                     ImageEmbedding.model_id == self.model_id
                 )
             ).one()
-            mark = f"{count}:{newest.isoformat() if newest else '-'}"
-            if self.index.watermark != mark or len(self.index) != count:
+            saved_until = _watermark_time(self.index.watermark)
+            if saved_until is not None:
+                caught_up = self._fold(db, saved_until - _OVERLAP)
+                if caught_up:
+                    self._unsaved += caught_up
+            if saved_until is None or len(self.index) != count:  # no file, or vectors were deleted
                 self.index.rebuild((r.image_id, _vector(r.vector)) for r in self._rows(db))
-                self.index.save(watermark=mark)
+                self._unsaved = len(self.index)
+            self._seen_until = newest
+            if self._unsaved:
+                self.save()
             ids, hashes = [], []
             for image_id, phash, dhash in db.execute(
                 select(ImageEmbedding.image_id, ImageEmbedding.phash, ImageEmbedding.dhash).where(
@@ -133,25 +150,61 @@ class VisualService:
                 )
             ):
                 ids.append(int(image_id))
-                hashes.append(_stored_hashes(phash, dhash))
+                hashes.append(stored_hashes(phash, dhash))
             if ids:
                 self.duplicates.add(ids, hashes)
-            self._seen_until = newest
         self._checked_at = time.monotonic()
+
+    def _fold(self, db: Session, since: datetime) -> int:
+        """Put vectors written since `since` into the vector index only (the hash index loads in full)."""
+        batch: list[tuple[int, np.ndarray]] = []
+        total = 0
+        for row in self._rows(db, since):
+            batch.append((int(row.image_id), _vector(row.vector)))
+            if len(batch) == 2000:
+                total += self._fold_batch(batch)
+        return total + self._fold_batch(batch)
+
+    def _fold_batch(self, batch: list[tuple[int, np.ndarray]]) -> int:
+        if not batch:
+            return 0
+        self.index.add([i for i, _ in batch], np.stack([v for _, v in batch]))
+        n = len(batch)
+        batch.clear()
+        return n
+
+    # ---- persistence: the vector file follows the database, so a restart loads instead of rebuilding
+
+    def save(self) -> None:
+        """Write the vector index with a watermark naming the newest row it is known to hold."""
+        until = self._seen_until.isoformat() if self._seen_until is not None else "-"
+        self._unsaved = 0
+        self._saved_at = time.monotonic()
+        self.index.save(watermark=f"{len(self.index)}:{until}")
+
+    @property
+    def has_unsaved(self) -> bool:
+        return self._unsaved > 0
+
+    def save_if_due(self) -> None:
+        """Save after many new vectors or a while after the first unsaved one (called by embedding jobs)."""
+        if self._unsaved and (
+            self._unsaved >= SAVE_EVERY_VECTORS or time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS
+        ):
+            self.save()
 
     def refresh(self, *, force: bool = False) -> None:
         """Fold in vectors written since the last look (by this or another process); throttled."""
         if not force and time.monotonic() - self._checked_at < _REFRESH_SECONDS:
             return
         with self._lock, session_scope(self.ctx.read_sessions) as db:
-            # a little overlap: commits can land out of timestamp order
-            since = None if self._seen_until is None else self._seen_until - timedelta(seconds=5)
+            since = None if self._seen_until is None else self._seen_until - _OVERLAP
             rows = [
                 (r.image_id, _vector(r.vector), r.phash, r.dhash, r.updated_at) for r in self._rows(db, since)
             ]
             self._checked_at = time.monotonic()
         if rows:
-            hashes = [_stored_hashes(r[2], r[3]) for r in rows]
+            hashes = [stored_hashes(r[2], r[3]) for r in rows]
             self.add([r[0] for r in rows], np.stack([r[1] for r in rows]), hashes)
             newest = max(r[4] for r in rows)
             self._seen_until = newest if self._seen_until is None else max(newest, self._seen_until)
@@ -160,6 +213,7 @@ class VisualService:
         """Put freshly embedded images into both indexes."""
         self.index.add(list(image_ids), vectors)
         self.duplicates.add(list(image_ids), list(hashes))
+        self._unsaved += len(image_ids)
 
     # ---- discovery.service.VisualNeighbours (pin ids; discovery filters privacy itself)
 
@@ -199,12 +253,23 @@ class VisualService:
         return self.embedder.embed_images([img])[0], image_hashes(img)
 
 
+def _watermark_time(mark: str | None) -> datetime | None:
+    """The newest `updated_at` a saved index holds ("count:ISO time"); None when unknown or unreadable."""
+    if not mark or ":" not in mark:
+        return None
+    stamp = mark.split(":", 1)[1]
+    try:
+        return datetime.fromisoformat(stamp) if stamp != "-" else datetime(1970, 1, 1, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 def _vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f4").astype(np.float32)
 
 
-def _stored_hashes(phash: int, dhash: int) -> ImageHashes:
-    # mirrors are not stored: they are only needed on the query side
+def stored_hashes(phash: int, dhash: int) -> ImageHashes:
+    """Hashes of a stored row (mirrors are not stored: they are only needed on the query side)."""
     p, d = to_unsigned(int(phash)), to_unsigned(int(dhash))
     return ImageHashes(phash=p, dhash=d, phash_mirror=p, dhash_mirror=d)
 
@@ -262,11 +327,15 @@ def embed_image(ctx: AppContext, image_id: int, *, service: VisualService | None
         log.warning("image %s has no stored file to embed", image_id)
         return False
     vector, hashes = service.embed(img)
+    service.refresh()  # duplicates embedded by other workers count too
+    duplicates = [m.id for m in service.duplicates.find(hashes, vector, exclude=[image_id])]
     with session_scope(ctx.sessions) as db:
         if db.get(MediaImage, image_id) is None:
             return False
         store_embedding(db=db, image_id=image_id, model_id=service.model_id, vector=vector, hashes=hashes)
+        assign_group(db=db, image_id=image_id, duplicate_ids=duplicates)
     service.add([image_id], vector[None, :], [hashes])
+    service.save_if_due()
     return True
 
 
@@ -373,4 +442,31 @@ def find_duplicates(*, db: Session, service: VisualService, viewer: Viewer, pin:
         for other in visible.pins.get(match.id, [])[:1]:  # one pin per image
             cosine = match.cosine if match.cosine is not None else 1.0
             found.append(Scored(other, cosine, cosine, "near"))
-    return found
+    return found + _other_group_members(db, service, viewer, pin, found, vector)
+
+
+def _other_group_members(
+    db: Session,
+    service: VisualService,
+    viewer: Viewer,
+    pin: Pin,
+    found: Sequence[Scored],
+    vector: np.ndarray | None,
+) -> list[Scored]:
+    """Visible pins of the stored duplicate group that the direct search missed (duplicates of duplicates)."""
+    shown_images = {pin.image_id} | {s.pin.image_id for s in found}
+    candidates = [i for i in group_pin_ids(db, pin.image_id) if i != pin.id]
+    allowed = visible_pin_ids(db=db, viewer=viewer, pin_ids=candidates)
+    out: list[Scored] = []
+    if not allowed:
+        return out
+    others = list(db.scalars(select(Pin).where(Pin.id.in_(sorted(allowed))).order_by(Pin.id)))
+    vectors = service.index.vectors([p.image_id for p in others])
+    for other in others:
+        if other.image_id in shown_images:
+            continue
+        shown_images.add(other.image_id)  # one pin per image
+        theirs = vectors.get(other.image_id)
+        cosine = float(theirs @ vector) if theirs is not None and vector is not None else 1.0
+        out.append(Scored(other, cosine, cosine, "near"))
+    return out
