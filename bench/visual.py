@@ -3,8 +3,9 @@
     python bench/visual.py                          # modest defaults (~3 min on 2 cores)
     python bench/visual.py --bases 2000 --ann-n 1000000 --parts ann   # the issue's sizes
 
-Images are procedural (pinhaven.search.visual.synthetic), nothing is downloaded. Baselines run in
-the same process on the same data: pHash alone, a global colour histogram, brute-force search.
+Images are procedural (pinhaven.search.visual.synthetic), plus, for part `photos`, the 21 real photographs
+that ship inside scikit-image and matplotlib (the `bench` extra); nothing is downloaded. Baselines run in
+the same process on the same data: pHash alone, imagededup's PHash, a global colour histogram, brute force.
 """
 
 from __future__ import annotations
@@ -52,23 +53,67 @@ def pct(values: Sequence[float], q: float) -> float:
 class Corpus:
     """Base images (indexed), transformed copies (queries), distinct negatives, a separate fit set."""
 
-    def __init__(self, bases: int, negatives: int, train: int, seed: int) -> None:
+    def __init__(
+        self, bases: list[Image.Image], negatives: list[Image.Image], train: list[Image.Image], label: str
+    ) -> None:
         t0 = time.perf_counter()
-        imgs = base_images(bases + negatives, seed=seed)
-        self.base = [jpeg_bytes(im) for im in imgs[:bases]]
-        self.neg = [jpeg_bytes(im) for im in imgs[bases:]]
+        self.label = label
+        self.base = [jpeg_bytes(im) for im in bases]
+        self.neg = [jpeg_bytes(im) for im in negatives]
         self.copies = {
             name: [
                 jpeg_bytes(apply_transform(name, im, seed=i), 95 if name == "jpeg30" else 90)
-                for i, im in enumerate(imgs[:bases])
+                for i, im in enumerate(bases)
             ]
             for name in TRANSFORMS
         }
-        self.train = [prepare_image(im, 256) for im in base_images(train, seed=seed + 1)]
+        self.train = [prepare_image(im, 256) for im in train]
         print(
-            f"generated {bases} bases × {len(TRANSFORMS)} transforms + {negatives} negatives "
-            f"+ {train} fit images in {time.perf_counter() - t0:.0f} s"
+            f"{label}: {len(bases)} bases × {len(TRANSFORMS)} transforms + {len(negatives)} negatives "
+            f"+ {len(train)} fit images, prepared in {time.perf_counter() - t0:.0f} s"
         )
+
+    @classmethod
+    def generated(cls, bases: int, negatives: int, train: int, seed: int) -> Corpus:
+        imgs = base_images(bases + negatives, seed=seed)
+        return cls(imgs[:bases], imgs[bases:], base_images(train, seed=seed + 1), "generated images")
+
+
+def sample_photos(width: int = 736) -> list[Image.Image]:
+    """Real photographs that ship inside scikit-image and matplotlib (nothing is downloaded), pin-sized.
+
+    The second view of scikit-image's stereo motorcycle pair is left out: it is a different photograph of
+    the same scene, which no duplicate rule should have to decide.
+    """
+    from matplotlib import cbook
+    from skimage import data
+
+    names = [
+        "astronaut",
+        "chelsea",
+        "coffee",
+        "rocket",
+        "camera",
+        "brick",
+        "grass",
+        "gravel",
+        "coins",
+        "horse",
+        "moon",
+        "page",
+        "text",
+        "hubble_deep_field",
+        "retina",
+        "immunohistochemistry",
+        "cell",
+        "clock",
+        "logo",
+    ]
+    arrays = [getattr(data, n)() for n in names] + [data.stereo_motorcycle()[0]]
+    photos = [Image.fromarray(a).convert("RGB") for a in arrays]
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        photos.append(Image.open(f).convert("RGB"))
+    return [im.resize((width, max(1, round(im.height * width / im.width)))) for im in photos]
 
 
 def open_jpeg(data: bytes) -> Image.Image:
@@ -101,34 +146,39 @@ def precision_recall(predicted: dict[str, list[set[int]]], n: int) -> tuple[PR, 
     return out, false_neg
 
 
-def bench_duplicates(c: Corpus, embedder: BuiltinEmbedder) -> None:
+def bench_duplicates(c: Corpus, embedders: dict[str, BuiltinEmbedder]) -> None:
     n = len(c.base)
     groups = {**c.copies, "negatives": c.neg}
-
-    def feats(blobs: list[bytes]) -> tuple[np.ndarray, list[ImageHashes]]:
-        smalls = [prepare_image(open_jpeg(b)) for b in blobs]
-        return embedder.embed_images(smalls), [image_hashes(s) for s in smalls]
-
-    base_vecs, base_hashes = feats(c.base)
-    vindex = VectorIndex(embedder.dim, model_id=embedder.model_id)
-    vindex.add(np.arange(n), base_vecs)
-    finder = DuplicateFinder(hashes=HammingIndex(), vectors=vindex)
-    finder.add(list(range(n)), base_hashes)
+    decoded = {
+        t: [prepare_image(open_jpeg(b)) for b in blobs] for t, blobs in {"base": c.base, **groups}.items()
+    }
+    hashes = {t: [image_hashes(im) for im in imgs] for t, imgs in decoded.items()}
     plain = HammingIndex()
-    plain.add(np.arange(n), [h.phash for h in base_hashes])
-
-    ours: dict[str, list[set[int]]] = {}
-    ph: dict[str, list[set[int]]] = {}
-    t_find: list[float] = []
-    for t, blobs in groups.items():
-        vecs, hashes = feats(blobs)
-        ours[t], ph[t] = [], []
-        for v, h in zip(vecs, hashes, strict=True):
-            t0 = time.perf_counter()
-            ours[t].append({m.id for m in finder.find(h, v)})
-            t_find.append(time.perf_counter() - t0)
-            ph[t].append({i for i, _ in plain.search(h.phash, 10)})
-    methods = {"ours": ours, "pHash ≤ 10": ph}
+    plain.add(np.arange(n), [h.phash for h in hashes["base"]])
+    methods: dict[str, dict[str, list[set[int]]]] = {}
+    notes = []
+    for name, embedder in embedders.items():
+        vindex = VectorIndex(embedder.dim, model_id=embedder.model_id)
+        vindex.add(np.arange(n), embedder.embed_images(decoded["base"]))
+        finder = DuplicateFinder(hashes=HammingIndex(), vectors=vindex)
+        finder.add(list(range(n)), hashes["base"])
+        found: dict[str, list[set[int]]] = {}
+        t_find: list[float] = []
+        for t in groups:
+            vecs = embedder.embed_images(decoded[t])
+            found[t] = []
+            for v, h in zip(vecs, hashes[t], strict=True):
+                t0 = time.perf_counter()
+                found[t].append({m.id for m in finder.find(h, v)})
+                t_find.append(time.perf_counter() - t0)
+        methods[name] = found
+        notes.append(
+            f"   {name}: policy {finder.policy}; find() p50 {pct(t_find, 0.5) * 1e3:.2f} ms, "
+            f"p99 {pct(t_find, 0.99) * 1e3:.2f} ms per query"
+        )
+    methods["pHash ≤ 10"] = {
+        t: [{i for i, _ in plain.search(h.phash, 10)} for h in hashes[t]] for t in groups
+    }
     dedup = imagededup_predictions(c, groups)
     if dedup is not None:
         methods["imagededup PHash ≤ 10"] = dedup
@@ -140,15 +190,13 @@ def bench_duplicates(c: Corpus, embedder: BuiltinEmbedder) -> None:
     negatives: list[object] = ["negatives matched"]
     rows.append(negatives + [x for _, neg in scored.values() for x in (f"{neg}/{len(c.neg)}", "")])
     table(
-        f"a. near-duplicates: {n} originals indexed, queries = copies + {len(c.neg)} distinct images "
-        "(P = precision, R = recall)",
+        f"a. near-duplicates, {c.label}: {n} originals indexed, queries = copies + {len(c.neg)} distinct "
+        "images (P = precision, R = recall)",
         header,
         rows,
     )
-    print(
-        f"   ours = pHash+mirror ∪ ANN, cosine-confirmed; policy {finder.policy}; find() p50 "
-        f"{pct(t_find, 0.5) * 1e3:.2f} ms, p99 {pct(t_find, 0.99) * 1e3:.2f} ms per query"
-    )
+    print("   ours = pHash+mirror ∪ ANN, cosine-confirmed")
+    print("\n".join(notes))
 
 
 def imagededup_predictions(c: Corpus, groups: dict[str, list[bytes]]) -> dict[str, list[set[int]]] | None:
@@ -398,13 +446,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="cluster spread; ≥ 4 is near-isotropic noise (worst case)",
     )
     ap.add_argument("--throughput", type=int, default=400, help="images for the throughput run")
-    ap.add_argument("--parts", default="dup,retrieval,ann,throughput")
+    ap.add_argument("--parts", default="dup,photos,retrieval,ann,throughput")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, faiss {faiss.__version__}")
-    if parts & {"dup", "retrieval", "throughput"}:
-        c = Corpus(args.bases, args.negatives, args.train, args.seed)
+    if parts & {"dup", "retrieval", "throughput", "photos"}:
+        c = Corpus.generated(args.bases, args.negatives, args.train, args.seed)
         t0 = time.perf_counter()
         learned = BuiltinEmbedder(BuiltinEmbedder.fit(c.train, seed=args.seed))
         raw = BuiltinEmbedder()
@@ -413,8 +461,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"fitted whitenings on {len(c.train)} images in {time.perf_counter() - t0:.1f} s "
             f"(learned: {learned.model_id}, dim {learned.dim})"
         )
+        ours = {"ours (learned whitening)": learned, "ours (fresh install: unwhitened)": raw}
         if "dup" in parts:
-            bench_duplicates(c, learned)
+            bench_duplicates(c, ours)
+        if "photos" in parts:
+            # real photographs as originals, the generated negatives as distinct images; the whitening is
+            # the one fitted on generated images (a deployment fits on its own corpus)
+            bench_duplicates(
+                Corpus(sample_photos(), [open_jpeg(b) for b in c.neg], [], "real photographs"), ours
+            )
         if "retrieval" in parts:
             bench_retrieval(
                 c,

@@ -1,13 +1,15 @@
 """Near-duplicate detection: perceptual-hash candidates, embedding confirmation, canonical grouping.
 
-A stored image is a duplicate of a query image when either
-  * its pHash is within `hash_radius` bits of the query's pHash or of its mirror's pHash, and the
-    embeddings agree at cosine ≥ `min_cosine_hashed` (the hash alone has false positives on flat or
-    gradient-like images, the cosine cuts them), or
+A stored image is a duplicate of a query image when any of these holds (pHash distances are to the
+query's pHash or its mirror's):
+  * both hashes are near-identical: pHash within `hash_only_radius` and dHash within `dhash_only_radius`
+    (a re-encode or resize; no embedding needed — and without embeddings this is the only rule), or
+  * its pHash is within `hash_radius` bits and the embeddings agree at cosine ≥ `min_cosine_hashed` (the
+    hash alone has false positives on flat or gradient-like images, the cosine cuts them), or
+  * its pHash is within `wide_hash_radius` bits (crops and small rotations of photographs move it that far)
+    and the cosine is ≥ `min_cosine_wide`, stricter than for close hashes, or
   * the vector index returns it among the query's nearest neighbours at cosine ≥ `min_cosine_alone`
     (catches crops and rotations that move the pHash further than any useful radius).
-Without embeddings (vector index not built yet) only near-identical hashes count: pHash within
-`hash_only_radius` and dHash within `dhash_only_radius`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class DuplicatePolicy:
     hash_radius: int = 16
     min_cosine_hashed: float = 0.65
     min_cosine_alone: float = 0.82
+    wide_hash_radius: int = 24
+    min_cosine_wide: float = 0.77
     ann_candidates: int = 10
     hash_only_radius: int = 4
     dhash_only_radius: int = 6
@@ -46,12 +50,12 @@ class DuplicatePolicy:
         if model_id.startswith("builtin-v1-L"):  # learned whitening (the default fit)
             return cls()
         if model_id.startswith("builtin-v1-P"):  # PCA whitening: cosines spread lower
-            return cls(min_cosine_hashed=0.30, min_cosine_alone=0.50)
+            return cls(min_cosine_hashed=0.30, min_cosine_alone=0.50, min_cosine_wide=0.40)
         if model_id == "builtin-v1":  # unwhitened: all cosines are high, only near-identical ones count
-            return cls(min_cosine_hashed=0.85, min_cosine_alone=0.93)
+            return cls(min_cosine_hashed=0.85, min_cosine_alone=0.93, min_cosine_wide=0.89)
         if model_id.startswith("clip-"):  # not measured here (no weights on this machine)
-            return cls(min_cosine_hashed=0.85, min_cosine_alone=0.95)
-        return cls(min_cosine_hashed=0.9, min_cosine_alone=0.97)
+            return cls(min_cosine_hashed=0.85, min_cosine_alone=0.95, min_cosine_wide=0.90)
+        return cls(min_cosine_hashed=0.9, min_cosine_alone=0.97, min_cosine_wide=0.94)
 
 
 @dataclass(frozen=True)
@@ -105,12 +109,14 @@ class DuplicateFinder:
         p = self.policy
         skip = {int(i) for i in exclude}
         ham: dict[int, int] = {}
+        radius = p.hash_radius if vector is None or self.vectors is None else p.wide_hash_radius
         for q in {hashes.phash, hashes.phash_mirror}:
-            for i, d in self.hashes.search(q, p.hash_radius):
+            for i, d in self.hashes.search(q, radius):
                 if i not in skip:
                     ham[i] = min(d, ham.get(i, 64))
+        near_identical = self._hash_only(hashes, ham, None)
         if vector is None or self.vectors is None:
-            return self._hash_only(hashes, ham, visible)
+            return self._visible_sorted(near_identical, visible)
 
         cos: dict[int, float] = {}
         for i, s in self.vectors.search(vector, p.ann_candidates, exclude=skip):
@@ -121,16 +127,26 @@ class DuplicateFinder:
         qv = qv / max(float(np.linalg.norm(qv)), 1e-12)
         for i, v in self.vectors.vectors(unscored).items():
             cos[i] = float(v @ qv)
+        identical = {m.id for m in near_identical}
         matches = [
             DuplicateMatch(i, c, ham.get(i))
             for i, c in cos.items()
-            if c >= p.min_cosine_alone or (i in ham and c >= p.min_cosine_hashed)
+            if i in identical or c >= p.min_cosine_alone or self._hash_backed(ham.get(i), c)
         ]
         return self._visible_sorted(matches, visible)
+
+    def _hash_backed(self, distance: int | None, cosine: float) -> bool:
+        p = self.policy
+        if distance is None:
+            return False
+        if distance <= p.hash_radius:
+            return cosine >= p.min_cosine_hashed
+        return distance <= p.wide_hash_radius and cosine >= p.min_cosine_wide
 
     def _hash_only(
         self, hashes: ImageHashes, ham: dict[int, int], visible: VisibleFn | None
     ) -> list[DuplicateMatch]:
+        """Near-identical hashes: pHash within `hash_only_radius` and dHash within `dhash_only_radius`."""
         p = self.policy
         matches = []
         for i, d in ham.items():
@@ -139,7 +155,7 @@ class DuplicateFinder:
                 continue
             if min(hamming(dh, hashes.dhash), hamming(dh, hashes.dhash_mirror)) <= p.dhash_only_radius:
                 matches.append(DuplicateMatch(i, None, d))
-        return self._visible_sorted(matches, visible)
+        return self._visible_sorted(matches, visible) if visible is not None else matches
 
     @staticmethod
     def _visible_sorted(matches: list[DuplicateMatch], visible: VisibleFn | None) -> list[DuplicateMatch]:
