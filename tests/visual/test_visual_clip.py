@@ -65,3 +65,10 @@ def test_clip_loads_a_local_state_dict(tmp_path):
     again = clip.load_clip("ViT-B-32", "local", models_dir=tmp_path)
     img = [Image.new("RGB", (224, 224), "orange")]
     np.testing.assert_allclose(again.embed_images(img), emb.embed_images(img), atol=1e-4)
+
+
+def test_model_ids_fit_the_column_whatever_the_weights_file_is_called():
+    assert clip.clip_model_id("ViT-B-32", "openai") == "clip-ViT-B-32-openai"
+    long_one = clip.clip_model_id("ViT-B-32", "my-very-long-fine-tuned-checkpoint-name-from-2026-" * 2)
+    assert len(long_one) <= clip.MODEL_ID_MAX and long_one.startswith("clip-ViT-B-32-")
+    assert long_one != clip.clip_model_id("ViT-B-32", "another-very-long-fine-tuned-checkpoint-name" * 2)

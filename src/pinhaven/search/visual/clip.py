@@ -9,6 +9,7 @@ downloads.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -248,7 +249,19 @@ def load_clip(
         model.load_state_dict(state.get("state_dict", state) if isinstance(state, dict) else state)
     model.eval()
     tokenizer = open_clip.get_tokenizer(arch)
-    return ClipEmbedder(model, preprocess, tokenizer, model_id=f"clip-{model_name}-{tag}", device=device)
+    return ClipEmbedder(model, preprocess, tokenizer, model_id=clip_model_id(model_name, tag), device=device)
+
+
+MODEL_ID_MAX = 64  # the width of visual_embeddings.model_id
+
+
+def clip_model_id(model_name: str, tag: str) -> str:
+    """`clip-<model>-<tag>`; a tag too long for the column (a long weights file name) becomes its hash."""
+    model_id = f"clip-{model_name}-{tag}"
+    if len(model_id) <= MODEL_ID_MAX:
+        return model_id
+    digest = hashlib.sha256(tag.encode()).hexdigest()[:12]
+    return f"clip-{model_name}-{digest}"[:MODEL_ID_MAX]
 
 
 class ClipEmbedder:
