@@ -9,13 +9,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from pinhaven.accounts.scopes import Viewer
 from pinhaven.db.base import Base, utcnow
 
-__all__ = ["PinProduct", "for_pins", "get_for_pin", "set_for_pin"]
+__all__ = [
+    "PinProduct",
+    "availability_label",
+    "for_pins",
+    "get_for_pin",
+    "price_label",
+    "set_for_pin",
+    "shown_for_pins",
+]
 
 MAX_PRICE_CHARS = 32
 
@@ -89,3 +99,54 @@ def for_pins(*, db: Session, pin_ids: Iterable[int]) -> dict[int, PinProduct]:
             {p.pin_id: p for p in db.scalars(select(PinProduct).where(PinProduct.pin_id.in_(chunk)))}
         )
     return found
+
+
+def shown_for_pins(*, db: Session, viewer: Viewer, pins: Iterable[Any]) -> dict[int, PinProduct]:
+    """The product facts each pin shows: its own, else those of the pin it was saved from, when the viewer
+    may see that pin (saves do not copy the row; a secret original's facts never show through a copy)."""
+    from pinhaven.boards.access import visible_pin_ids
+
+    pins = list(pins)
+    parents = {p.id: p.parent_pin_id for p in pins if p.parent_pin_id is not None}
+    found = for_pins(db=db, pin_ids=[p.id for p in pins] + list(parents.values()))
+    missing = {pid: parent for pid, parent in parents.items() if pid not in found and parent in found}
+    allowed = visible_pin_ids(db=db, viewer=viewer, pin_ids=missing.values()) if missing else set()
+    shown = {p.id: found[p.id] for p in pins if p.id in found}
+    shown.update({pid: found[parent] for pid, parent in missing.items() if parent in allowed})
+    return shown
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩", "CNY": "¥"}
+_NO_CENTS = {"JPY", "KRW"}
+
+
+def price_label(product: PinProduct | None) -> str | None:
+    """ "$12.50", "€8.00", "12.50 CHF" or "12.50" (no currency); None without a price."""
+    if product is None or product.price is None:
+        return None
+    value = Decimal(product.price)
+    currency = product.currency
+    amount = f"{value:,.0f}" if currency in _NO_CENTS else f"{value:,.2f}"
+    if currency is None:
+        return amount
+    symbol = _SYMBOLS.get(currency)
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+_AVAILABILITY = {
+    "IN_STOCK": "In stock",
+    "OUT_OF_STOCK": "Out of stock",
+    "PREORDER": "Pre-order",
+    "BACKORDER": "Back-order",
+    "LIMITED_AVAILABILITY": "Limited availability",
+    "SOLD_OUT": "Sold out",
+    "DISCONTINUED": "Discontinued",
+}
+
+
+def availability_label(product: PinProduct | None) -> str | None:
+    """A readable availability ("In stock") from the stored code (ingest.jsonld.normalize_availability)."""
+    if product is None or product.availability is None:
+        return None
+    code = product.availability
+    return _AVAILABILITY.get(code, code.replace("_", " ").capitalize())

@@ -21,6 +21,7 @@ from pinhaven.boards.models import Board
 from pinhaven.boards.present import board_previews
 from pinhaven.media.models import MediaImage
 from pinhaven.media.service import image_urls
+from pinhaven.pins import products
 from pinhaven.pins.models import Pin
 from pinhaven.pins.present import present_pins
 from pinhaven.pins.schemas import PinRead
@@ -48,6 +49,7 @@ class PinCard:
     title: str | None
     creator: str
     picture: Picture
+    price: str | None = None  # product pins: "$12.50"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def _read_picture(read: PinRead, keys: Sequence[str], main: str) -> Picture:
 
 def pin_cards(*, db: Session, viewer: Viewer, pins: Sequence[Pin]) -> list[PinCard]:
     """Grid cards for pins the viewer may see (the caller filtered them), via the /v5 presenter."""
+    facts = products.shown_for_pins(db=db, viewer=viewer, pins=pins)
     return [
         PinCard(
             id=read.id,
@@ -107,8 +110,9 @@ def pin_cards(*, db: Session, viewer: Viewer, pins: Sequence[Pin]) -> list[PinCa
             title=read.title,
             creator=read.creator.username if read.creator else read.board_owner.username,
             picture=_read_picture(read, CARD_KEYS, "236x"),
+            price=products.price_label(facts.get(pin.id)),
         )
-        for read in present_pins(db=db, viewer=viewer, pins=pins, base_url="")
+        for pin, read in zip(pins, present_pins(db=db, viewer=viewer, pins=pins, base_url=""), strict=True)
     ]
 
 

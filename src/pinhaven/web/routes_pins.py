@@ -17,6 +17,7 @@ from pinhaven.boards.access import PUBLIC
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import DbSession
 from pinhaven.errors import Forbidden, InvalidInput, NotFound, PinhavenError
+from pinhaven.pins import products
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
 from pinhaven.pins.present import present_pin
@@ -45,8 +46,13 @@ def _pin_context(db: Session, viewer: Viewer, me: User | None, pin: Pin) -> dict
     creator = accounts_service.get_or_raise(db=db, user_id=pin.creator_id)
     board = boards_service.get_visible(db=db, viewer=viewer, board_id=pin.board_id)
     parent = _visible_or_none(db, viewer, pin.parent_pin_id)
+    product = products.shown_for_pins(db=db, viewer=viewer, pins=[pin]).get(pin.id)
     return {
         "pin": read,
+        "price": products.price_label(product),
+        "availability": products.availability_label(product),
+        "in_stock": product is not None
+        and product.availability in (None, "IN_STOCK", "LIMITED_AVAILABILITY"),
         "picture": closeup_picture(read),
         "creator": person(db, creator),
         "creator_followers": max(creator.follower_count, 0),
