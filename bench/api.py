@@ -2,7 +2,8 @@
 
 Starts real `pinhaven serve` processes (1 and 2 server processes) on a scratch data dir, seeds a board, then
 drives them with a small keep-alive HTTP/1.1 load generator (asyncio streams, so the client stays cheap on a
-2-core machine) at concurrency 1 and 16. Prints requests/s and latency percentiles.
+2-core machine) at concurrency 1 and 16. Prints requests/s, latency percentiles and the CPU time the server
+processes spent per request (from /proc: unlike req/s, it does not depend on what else the machine is doing).
 
     .venv/bin/python bench/api.py [--seconds 5] [--pins 200] [--processes 1,2]
 
@@ -80,10 +81,40 @@ async def _worker(
         writer.close()
 
 
-def load(base: str, make_raw, concurrency: int, seconds: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def server_pids(data_dir: Path) -> list[int]:
+    """The `pinhaven serve` processes (supervisor and workers) running on `data_dir`, found by environment."""
+    marker = f"PINHAVEN_DATA_DIR={data_dir}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:  # gone, or not ours
+                continue
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the live processes `pids`."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load(  # type: ignore[no-untyped-def]
+    base: str, make_raw, concurrency: int, seconds: float, pids: list[int] | None = None
+) -> dict[str, float]:
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors: list[int] = []
+    server_cpu = cpu_seconds(pids or [])
+    client_cpu = time.process_time()
 
     async def main() -> float:
         start = time.perf_counter()
@@ -94,10 +125,20 @@ def load(base: str, make_raw, concurrency: int, seconds: float) -> dict[str, flo
         return time.perf_counter() - start
 
     elapsed = asyncio.run(main())
+    client_cpu = time.process_time() - client_cpu
+    server_cpu = cpu_seconds(pids or []) - server_cpu
     if errors:
         raise SystemExit(f"{len(errors)} requests failed, e.g. HTTP {errors[0]}")
     quantiles = statistics.quantiles(latencies, n=100)
-    return {"rps": len(latencies) / elapsed, "p50": quantiles[49], "p99": quantiles[98], "n": len(latencies)}
+    n = len(latencies)
+    return {
+        "rps": n / elapsed,
+        "p50": quantiles[49],
+        "p99": quantiles[98],
+        "n": n,
+        "server_cpu_ms": server_cpu / n * 1000,
+        "client_cpu_ms": client_cpu / n * 1000,
+    }
 
 
 def get_raw(path: str, token: str) -> bytes:
@@ -160,10 +201,11 @@ def main() -> None:
             env = {"PINHAVEN_WORKER_THREADS": "0", "PINHAVEN_LOG_LEVEL": "warning"}
             with running_server(data_dir, env=env, args=("--processes", str(processes))) as base:
                 board = seed(base, token, args.pins)
+                pids = server_pids(data_dir)
                 list_request = get_raw(f"/v5/boards/{board}/pins?page_size=25", token)
                 for concurrency in (1, 16):
                     load(base, lambda i, r=list_request: r, concurrency, 1.0)  # warm-up
-                    stats = load(base, lambda i, r=list_request: r, concurrency, args.seconds)
+                    stats = load(base, lambda i, r=list_request: r, concurrency, args.seconds, pids)
                     rows.append(("list 25 pins", processes, concurrency, stats))
                 bodies = [
                     post_raw(
@@ -181,18 +223,19 @@ def main() -> None:
                     for i in range(64)
                 ]
                 for concurrency in (1, 16):
-                    stats = load(base, lambda i, b=bodies: b[i % len(b)], concurrency, args.seconds)
+                    stats = load(base, lambda i, b=bodies: b[i % len(b)], concurrency, args.seconds, pids)
                     rows.append(("create pin (1 MP JPEG)", processes, concurrency, stats))
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
     print(f"\nmachine: {os.cpu_count()} cores; {args.seconds:.0f} s per cell; SQLite; worker threads off")
     print(
         f"{'operation':<24} {'procs':>5} {'conc':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}"
+        f" {'server CPU ms/req':>18} {'client CPU ms/req':>18}"
     )
     for name, processes, concurrency, stats in rows:
         print(
             f"{name:<24} {processes:>5} {concurrency:>5} {stats['rps']:>9.1f} {stats['p50']:>8.2f} "
-            f"{stats['p99']:>8.2f} {stats['n']:>9.0f}"
+            f"{stats['p99']:>8.2f} {stats['n']:>9.0f} {stats['server_cpu_ms']:>18.2f} {stats['client_cpu_ms']:>18.2f}"
         )
     print(
         "baseline (Pinry 2.1.9, same machine class, DESIGN.md): list 30 pins ≈ 10 req/s c=1 (p50 ≈ 100 ms), ≈ 16 req/s c=16"

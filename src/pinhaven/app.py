@@ -177,13 +177,15 @@ def _routers() -> list[Any]:
     from pinhaven.search.visual import api as visual_search_api
     from pinhaven.web import router as web_router
 
+    # Pins first: routes are matched in order and a board's pins is the most requested (no two routers
+    # claim the same method and path, so the order changes nothing else).
     return [
+        pins_api.router,
+        pins_api.ext_router,
         accounts_api.router,
         accounts_api.ext_router,
         boards_api.router,
         boards_api.ext_router,
-        pins_api.router,
-        pins_api.ext_router,
         ingest_api.ext_router,
         events_api.router,
         discovery_api.router,

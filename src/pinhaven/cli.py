@@ -62,7 +62,7 @@ def serve(
     """Serve the API, the web pages and the media (migrating the database first)."""
     import os
 
-    import uvicorn
+    from pinhaven import serving
 
     settings = settings_for(data_dir)
     if worker_threads is not None:
@@ -72,14 +72,7 @@ def serve(
         os.environ["PINHAVEN_DATA_DIR"] = str(data_dir)
     build_context(settings)  # migrate once, before any worker process starts
     typer.echo(f"Pinhaven serving on http://{host}:{port}  (data: {settings.data_dir.resolve()})")
-    uvicorn.run(
-        "pinhaven.asgi:app",
-        host=host,
-        port=port,
-        workers=processes if processes > 1 else None,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+    serving.serve(host=host, port=port, processes=processes, log_level=settings.log_level)
 
 
 @users_app.command("create")

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pinhaven.accounts import passwords
+from pinhaven.accounts import passwords, token_cache
 from pinhaven.config import Settings
 from pinhaven.db import ids
 from pinhaven.db.engine import SessionFactory, make_engine, make_session_factory
@@ -28,6 +28,7 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     """Connect to the database (migrating it unless told not to) and configure process-wide knobs."""
     ids.configure(settings.shard_id)
     passwords.configure(fast=settings.password_hash_fast)
+    token_cache.TOKENS.configure(settings.data_dir)  # every process of this instance sees revocations at once
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     engine = make_engine(url)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from functools import lru_cache, partial
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +18,7 @@ from pinhaven.errors import Forbidden, Unauthorized
 from pinhaven.pagination import DEFAULT_PAGE_SIZE, PageParams
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
 # Cheap dependencies are `async def`: FastAPI runs plain `def` dependencies in the thread pool, and each hop
@@ -53,6 +55,24 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         raise
 
 
+async def in_read_session(ctx: AppContext, work: Callable[[Session], T]) -> T:
+    """Run `work` in one read-only transaction of its own, in one thread-pool hop.
+
+    For hot read endpoints: `DbSession` plus a sync endpoint costs two hops (the endpoint, then the close).
+    """
+
+    def run() -> T:
+        with ctx.read_sessions() as db:
+            return work(db)
+
+    return await run_in_threadpool(run)
+
+
+def json_response(body: bytes, status_code: int = 200) -> Response:
+    """A response from JSON already serialised (skips FastAPI's validate-then-serialise of the model)."""
+    return Response(content=body, status_code=status_code, media_type="application/json")
+
+
 def _close(session: Session) -> None:
     session.close()
 
@@ -68,30 +88,52 @@ def _commit_and_close(session: Session) -> None:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def get_viewer(request: Request, db: DbSession) -> Viewer:
-    """Bearer token first; else the web session cookie (CSRF-checked on writes); else anonymous."""
+async def get_viewer(request: Request) -> Viewer:
+    """Bearer token first; else the web session cookie (CSRF-checked on writes); else anonymous.
+
+    Resolved before, and apart from, the request's own transaction: a token seen within the last second
+    costs no database access and no thread-pool hop (see `accounts.token_cache`).
+    """
     authorization = request.headers.get("authorization")
     if authorization:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("Authentication failed: use 'Authorization: Bearer <token>'.")
-        viewer, stale_token_id = accounts_service.viewer_for_token(db=db, plaintext=token.strip())
-        if stale_token_id is not None:
-            if request.method in SAFE_METHODS:  # the request's session is read-only: stamp in a short one
-                accounts_service.record_token_use(sessions=ctx_of(request).sessions, token_id=stale_token_id)
-            else:  # the request already holds the write lock (SQLite): a second writer would wait for it
-                accounts_service.stamp_token_use(db=db, token_id=stale_token_id)
-        return viewer
-    ctx = ctx_of(request)
+        return await _token_viewer(request, authorization)
     cookie = request.cookies.get(SESSION_COOKIE)
-    user = user_for_session_cookie(db=db, secret_key=ctx.settings.secret_key, cookie=cookie)
-    if user is None:
+    if not cookie:
+        return ANONYMOUS
+    ctx = ctx_of(request)
+    user_id = await run_in_threadpool(_session_user_id, ctx, cookie)
+    if user_id is None:
         return ANONYMOUS
     if request.method not in SAFE_METHODS and not csrf_valid(
         secret_key=ctx.settings.secret_key, binding=cookie, token=request.headers.get(CSRF_HEADER)
     ):
         raise Forbidden("Missing or invalid CSRF token.")
-    return session_viewer(user.id)
+    return session_viewer(user_id)
+
+
+async def _token_viewer(request: Request, authorization: str) -> Viewer:
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Authentication failed: use 'Authorization: Bearer <token>'.")
+    viewer = accounts_service.cached_viewer(plaintext=token)
+    if viewer is not None:
+        return viewer
+    ctx = ctx_of(request)
+    return await run_in_threadpool(
+        partial(
+            accounts_service.resolve_token,
+            read_sessions=ctx.read_sessions,
+            sessions=ctx.sessions,
+            plaintext=token,
+        )
+    )
+
+
+def _session_user_id(ctx: AppContext, cookie: str) -> int | None:
+    with ctx.read_sessions() as db:
+        user = user_for_session_cookie(db=db, secret_key=ctx.settings.secret_key, cookie=cookie)
+        return user.id if user is not None else None
 
 
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
@@ -100,17 +142,37 @@ CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
 async def get_base_url(request: Request) -> str:
     """Absolute URL prefix for links in responses: the configured base URL, else the request's own."""
     configured = ctx_of(request).settings.base_url
-    return configured or str(request.base_url).rstrip("/")
+    if configured:
+        return configured
+    scope = request.scope
+    server = scope.get("server")
+    return _request_base_url(
+        scope.get("scheme", "http"),
+        tuple(server) if server is not None else None,
+        scope.get("app_root_path", scope.get("root_path", "")),
+        request.headers.get("host"),
+    )
+
+
+@lru_cache(maxsize=256)
+def _request_base_url(
+    scheme: str, server: tuple[str, int | None] | None, root_path: str, host: str | None
+) -> str:
+    # Starlette's own derivation (URL parsing), done once per distinct (scheme, server, root, Host).
+    headers = [(b"host", host.encode("latin-1"))] if host is not None else []
+    scope = {"type": "http", "scheme": scheme, "server": server, "root_path": root_path, "headers": headers}
+    return str(Request({**scope, "path": "/"}).base_url).rstrip("/")
 
 
 BaseUrl = Annotated[str, Depends(get_base_url)]
 
 
-def get_bearer_viewer(request: Request, db: DbSession) -> Viewer:
+async def get_bearer_viewer(request: Request) -> Viewer:
     """/v5 takes bearer tokens only (as Pinterest does)."""
-    if not request.headers.get("authorization"):
+    authorization = request.headers.get("authorization")
+    if not authorization:
         raise Unauthorized("Authentication failed: an 'Authorization: Bearer <token>' header is required.")
-    return get_viewer(request, db)
+    return await _token_viewer(request, authorization)
 
 
 class Scopes:
@@ -120,8 +182,8 @@ class Scopes:
         self.required = required
         self.bearer_only = bearer_only
 
-    def __call__(self, request: Request, db: DbSession) -> Viewer:
-        viewer = get_bearer_viewer(request, db) if self.bearer_only else get_viewer(request, db)
+    async def __call__(self, request: Request) -> Viewer:
+        viewer = await (get_bearer_viewer(request) if self.bearer_only else get_viewer(request))
         if viewer.is_anonymous:
             raise Unauthorized("Authentication required.")
         missing = [s for s in self.required if not viewer.has(s)]

@@ -8,17 +8,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards import service as boards_service
 from pinhaven.boards.access import (
     PUBLIC,
-    access_board,
     access_board_for_pinning,
     access_pin,
     access_pin_for_edit,
+    can_see_board,
     visible_pins_clause,
 )
 from pinhaven.boards.models import Board, BoardSection
@@ -269,15 +269,38 @@ def save(
     return pin
 
 
+# What the visibility rules read of a board, in a statement built once (its compiled form is cached).
+_BOARD_RULE_FIELDS = select(Board.id, Board.owner_id, Board.privacy).where(Board.id == bindparam("board_id"))
+
+
+def listable_board_id(
+    *, db: Session, viewer: Viewer, board_id: int | None, section_id: int | None = None
+) -> int:
+    """The id of the board (and section) whose pins `viewer` may list, else NotFound.
+
+    The rules (`can_see_board`) see a transient Board holding just the fields they read: loading the whole
+    board through the ORM costs more than the rest of a page of pins.
+    """
+    row = None
+    if board_id is not None:
+        db.flush()  # as Session.execute would; Core on the connection skips the ORM's execute layer
+        row = db.connection().execute(_BOARD_RULE_FIELDS, {"board_id": board_id}).first()
+    board = Board(id=row.id, owner_id=row.owner_id, privacy=row.privacy) if row is not None else None
+    if board is None or not can_see_board(db=db, viewer=viewer, board=board):
+        raise NotFound("Board not found.")
+    if board.privacy != PUBLIC and not viewer.sees_secret_pins:
+        raise NotFound("Board not found.")
+    if section_id is not None:
+        boards_service.get_section(db=db, board=board, section_id=section_id)
+    return board.id
+
+
 def list_for_board(
     *, db: Session, viewer: Viewer, board_id: int | None, page: PageParams, section_id: int | None = None
 ) -> Page[Pin]:
-    board = access_board(db=db, viewer=viewer, board_id=board_id)
-    if board.privacy != PUBLIC and not viewer.sees_secret_pins:
-        raise NotFound("Board not found.")
-    query = select(Pin).where(Pin.board_id == board.id)
+    listed = listable_board_id(db=db, viewer=viewer, board_id=board_id, section_id=section_id)
+    query = select(Pin).where(Pin.board_id == listed)
     if section_id is not None:
-        boards_service.get_section(db=db, board=board, section_id=section_id)
         query = query.where(Pin.section_id == section_id)
     cursor = bookmark_int(page.bookmark)
     if cursor is not None:
