@@ -35,6 +35,12 @@ def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network
     return tuple(ipaddress.ip_network(p, strict=False) for p in parts)
 
 
+def _storage_uri(value: str) -> str:
+    if value != "memory://" and not value.startswith(("redis://", "rediss://", "redis+unix://")):
+        raise ValueError("expected memory:// or a redis:// URI")
+    return value
+
+
 def _str_tuple(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
@@ -64,6 +70,7 @@ class Settings:
     require_services: bool = False
     log_level: str = "info"
     semantic_search: bool = True  # MiniLM vectors fused into text search (needs the `semantic` extra)
+    rate_limit_storage: str = "memory://"  # or redis://host:6379/0: limits shared by every process
     visual_model: str = "builtin"  # builtin (weight-free) | clip (needs the `clip` extra and weights)
     clip_model: str = "ViT-B-32"  # open_clip architecture, when visual_model is clip
     clip_weights: str = "openai"  # a tag fetched into <data_dir>/models/clip, a weights file, or "random"
@@ -113,6 +120,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "require_services": _bool,
     "log_level": str,
     "semantic_search": _bool,
+    "rate_limit_storage": _storage_uri,
     "visual_model": str,
     "clip_model": str,
     "clip_weights": str,
@@ -178,6 +186,8 @@ SETTINGS_DOC: dict[str, str] = {
     "log_level": "Log level for `serve` and `worker`.",
     "semantic_search": "Embed pins with MiniLM and fuse meaning-based results into text search "
     "(needs the `semantic` extra; off: keyword search only).",
+    "rate_limit_storage": "Where rate-limit counters live: `memory://` (each process counts alone) or "
+    "`redis://host:6379/0` (every process and host shares the allowance; needs the `redis` extra).",
     "visual_model": "Image embedder for visual search: `builtin` (weight-free, whitened by `pinhaven reindex`) "
     "or `clip` (needs the `clip` extra and fetched weights).",
     "clip_model": "CLIP architecture (open_clip name) used when `visual_model` is `clip`.",

@@ -1,18 +1,17 @@
 """Rate limits for the events API: events per minute per user (or per address for anonymous impressions).
 
-`limits` with in-memory storage and a moving window: exact per process. Several processes behind a load
-balancer each count their own share, so the effective limit is at most processes × the limit; a Redis
-storage URI slots in here when that matters.
+`limits` with a moving window over the shared rate-limit storage (`pinhaven.ratelimits`): exact per process in
+memory, or across every process and host with `PINHAVEN_RATE_LIMIT_STORAGE=redis://...`.
 """
 
 from __future__ import annotations
 
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage, Storage
 
 from pinhaven.context import AppContext
 from pinhaven.errors import RateLimited
+from pinhaven.ratelimits import SharedLimiter, limit_storage
 
 SERVICE_KEY = "events.limiter"
 USER_EVENTS_PER_MINUTE = 3000  # a fast scroller produces ~200 impressions a minute
@@ -23,11 +22,15 @@ class EventLimiter:
     """Counts events (not requests): a batch of 100 costs 100."""
 
     def __init__(
-        self, *, per_user: int = USER_EVENTS_PER_MINUTE, per_address: int = ANONYMOUS_EVENTS_PER_MINUTE
+        self,
+        *,
+        per_user: int = USER_EVENTS_PER_MINUTE,
+        per_address: int = ANONYMOUS_EVENTS_PER_MINUTE,
+        storage: Storage | None = None,
     ) -> None:
         self._user = RateLimitItemPerMinute(max(1, per_user))
         self._address = RateLimitItemPerMinute(max(1, per_address))
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = SharedLimiter(storage or MemoryStorage(), "events")
 
     def check(self, *, user_id: int | None, address: str, cost: int) -> None:
         """Take `cost` from the caller's allowance, or raise RateLimited (nothing is taken then)."""
@@ -45,5 +48,5 @@ def event_limiter(ctx: AppContext) -> EventLimiter:
     """The process's limiter (tests may put one with smaller limits under SERVICE_KEY)."""
     limiter: EventLimiter | None = ctx.services.get(SERVICE_KEY)
     if limiter is None:
-        limiter = ctx.services.setdefault(SERVICE_KEY, EventLimiter())
+        limiter = ctx.services.setdefault(SERVICE_KEY, EventLimiter(storage=limit_storage(ctx)))
     return limiter

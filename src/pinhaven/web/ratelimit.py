@@ -1,16 +1,16 @@
 """Log-in throttling: failed attempts per username and client address, counted in a moving window.
 
-Uses the `limits` package with in-memory storage (one process); a Redis storage URI slots in here when
-Pinhaven runs several processes.
+Uses the `limits` package over the shared rate-limit storage (`pinhaven.ratelimits`): per process in memory,
+or across every process with `PINHAVEN_RATE_LIMIT_STORAGE=redis://...`.
 """
 
 from __future__ import annotations
 
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import MemoryStorage, Storage
 
 from pinhaven.context import AppContext
+from pinhaven.ratelimits import SharedLimiter, limit_storage
 
 SERVICE_KEY = "web.login_limiter"
 
@@ -18,9 +18,9 @@ SERVICE_KEY = "web.login_limiter"
 class LoginLimiter:
     """Allows `per_minute` failed log-ins per (username, address); success clears the count."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, storage: Storage | None = None) -> None:
         self._item = RateLimitItemPerMinute(max(1, per_minute))
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = SharedLimiter(storage or MemoryStorage(), "login")
 
     @staticmethod
     def _key(login: str, address: str) -> str:
@@ -40,5 +40,7 @@ def login_limiter(ctx: AppContext) -> LoginLimiter:
     """The process's limiter (created on first use from `settings.login_rate_per_minute`)."""
     limiter: LoginLimiter | None = ctx.services.get(SERVICE_KEY)
     if limiter is None:
-        limiter = ctx.services.setdefault(SERVICE_KEY, LoginLimiter(ctx.settings.login_rate_per_minute))
+        limiter = ctx.services.setdefault(
+            SERVICE_KEY, LoginLimiter(ctx.settings.login_rate_per_minute, limit_storage(ctx))
+        )
     return limiter
