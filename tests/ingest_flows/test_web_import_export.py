@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 
+from fastapi import FastAPI
 from tests.factories import image_bytes
 from tests.ingest_flows.conftest import pins_by_board
 from tests.ingest_flows.fake_web import PINRY_TOKEN, FakeWeb, pinry_pin
@@ -95,11 +96,25 @@ def test_import_form_refuses_other_files_and_needs_csrf(ann: WebClient) -> None:
     assert forged.status_code == 403
 
 
-def test_export_downloads_the_account_as_a_zip(ann: WebClient) -> None:
+def test_export_is_prepared_by_a_job_and_downloaded_by_its_owner_only(
+    ann: WebClient, app: FastAPI, ctx: AppContext
+) -> None:
+    ben = WebClient(app)
+    ben.signup("ben")
     board = ann.create_board("Kitchens")
     ann.upload(board, seed=3, title="Tiles")
-    assert "Download my data" in ann.get("/settings/export").text
-    response = ann.post("/settings/export", {})
+    assert "Prepare my data" in ann.get("/settings/export").text
+    started = ann.post("/settings/export", {})
+    assert started.status_code == 303 and started.headers["location"] == "/settings/export?started=1"
+    page = ann.get("/settings/export?started=1").text
+    assert 'data-status="queued"' in page and 'http-equiv="refresh"' in page  # refreshes until ready
+    again = ann.post("/settings/export", {})
+    assert again.status_code == 409 and "already being prepared" in again.text
+    drain(ctx)
+    page = ann.get("/settings/export").text
+    run_id = re.search(r'data-export="(\d+)" data-status="done"', page)
+    assert run_id is not None and 'http-equiv="refresh"' not in page
+    response = ann.get(f"/settings/export/{run_id.group(1)}/download")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/zip"
     assert re.match(
@@ -110,6 +125,7 @@ def test_export_downloads_the_account_as_a_zip(ann: WebClient) -> None:
         pins = [json.loads(line) for line in archive.read("pins.jsonl").decode().splitlines()]
     assert manifest["user"] == "ann" and manifest["counts"]["pins"] == 1
     assert pins[0]["title"] == "Tiles"
+    assert ben.get(f"/settings/export/{run_id.group(1)}/download").status_code == 404  # not ben's
     assert ann.post("/settings/export", {}, csrf=False).status_code == 403
 
 

@@ -1,4 +1,5 @@
-"""Tables of the ingest domain: import runs (web-started imports) and imported items (resume + idempotency).
+"""Tables of the ingest domain: import runs (web-started imports), imported items (resume + idempotency) and
+export runs (account zips written by a job).
 
 `import_items` has one row per source item a user imported, keyed by (user, source, source_id): a rerun
 skips every item already created or skipped, and retries the failed ones. `source` names the origin
@@ -17,6 +18,7 @@ from pinhaven.db.base import Base, IdMixin, utcnow
 
 ITEM_STATES = ("created", "skipped", "failed")
 RUN_STATES = ("queued", "running", "done", "failed")
+EXPORT_STATES = ("queued", "running", "done", "failed", "expired")
 KEY_CHARS = 255
 
 
@@ -56,4 +58,21 @@ class ImportRun(IdMixin, Base):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ExportRun(IdMixin, Base):
+    """An account export requested from the settings page, written by the `ingest.export` job."""
+
+    __tablename__ = "export_runs"
+    __table_args__ = (Index("ix_export_runs_user_id_id", "user_id", "id"),)
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # EXPORT_STATES
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)  # the finished zip
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    pins: Mapped[int] = mapped_column(default=0)
+    boards: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -5,7 +5,8 @@
     GET  /settings/bookmarklet       the "Save to Pinhaven" bookmarklet (a javascript: link to drag)
     GET  /ext/v1/save?url=&media=    the bookmarklet's popup: pick a board, save (POST, CSRF form field)
     GET|POST /settings/import        upload a zip/CSV/JSONL or name a Pinry instance; imports run as jobs
-    GET|POST /settings/export        download the whole account as a zip
+    GET|POST /settings/export        queue the whole account as a zip (the `ingest.export` job), list exports
+    GET /settings/export/{id}/download   the finished zip (its owner only)
 
 Pages that show a site's own images extend `img-src` to http(s) (images only; scripts stay 'self'), and the
 images carry referrerpolicy="no-referrer". The popup's behaviour lives in /static/ingest.js (no inline code).
@@ -13,8 +14,6 @@ images carry referrerpolicy="no-referrer". The popup's behaviour lives in /stati
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,16 +22,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.background import BackgroundTask
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.context import AppContext
-from pinhaven.db.base import utcnow
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import NotFound, PinhavenError
-from pinhaven.ingest import runs, service
-from pinhaven.ingest.exporter import export_account
+from pinhaven.ingest import exports, runs, service
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
 from pinhaven.web.forms import has_file, optional_id
@@ -350,23 +346,34 @@ def import_report(db: DbSession, me: SignedIn, run_id: str) -> Response:
     )
 
 
+def _export_page(request: Request, db: Session, me_id: int, *, status: int = 200, **extra: Any) -> Response:
+    runs_shown = exports.list_for_user(db=db, user_id=me_id)
+    context = {
+        "tab": "export",
+        "exports": runs_shown,
+        "pending": any(r.status in exports.PENDING for r in runs_shown),
+        **extra,
+    }
+    return render(request, "ingest/export.html", context, status=status)
+
+
 @router.get("/settings/export")
-def export_page(request: Request, me: SignedIn) -> Response:
-    return render(request, "ingest/export.html", {"tab": "export"})
+def export_page(request: Request, db: DbSession, me: SignedIn, started: int = 0) -> Response:
+    return _export_page(request, db, me.id, started=bool(started))
 
 
 @router.post("/settings/export")
-def export_download(db: DbSession, ctx: Ctx, me: SignedIn) -> Response:
-    user_id, username = me.id, me.username
-    db.commit()  # the export reads through its own read-only session; hold no write transaction meanwhile
-    handle, name = tempfile.mkstemp(prefix="pinhaven-export-", suffix=".zip")
-    os.close(handle)
+def export_start(request: Request, db: DbSession, ctx: Ctx, me: SignedIn) -> Response:
+    """Queue the account's zip; the page lists it and links the download once the job wrote it."""
     try:
-        export_account(ctx=ctx, user_id=user_id, out=Path(name))
-    except BaseException:
-        os.unlink(name)
-        raise
-    filename = f"pinhaven-{username}-{utcnow():%Y%m%d}.zip"
-    return FileResponse(
-        name, media_type="application/zip", filename=filename, background=BackgroundTask(os.unlink, name)
-    )
+        exports.request_export(db=db, settings=ctx.settings, user_id=me.id)
+    except PinhavenError as exc:
+        db.rollback()
+        return _export_page(request, db, me.id, status=exc.status, error=exc.message)
+    return RedirectResponse("/settings/export?started=1", status_code=303)
+
+
+@router.get("/settings/export/{run_id}/download")
+def export_download(db: DbSession, me: SignedIn, run_id: str) -> Response:
+    path = exports.download_for_user(db=db, user_id=me.id, run_id=parse_id(run_id))
+    return FileResponse(path, media_type="application/zip", filename=path.name)
