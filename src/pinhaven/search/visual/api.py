@@ -101,7 +101,7 @@ def _pin_query(ctx: AppContext, db: Session, viewer: Viewer, body: dict[str, Any
     box = _crop_box(body.get("crop"))
     pin = access_pin(db=db, viewer=viewer, pin_id=pin_id)
     image = db.get(MediaImage, pin.image_id)
-    img = load_image(media_store(ctx), image) if image is not None else None
+    img = load_image(media_store(ctx), image, for_crop=box is not None) if image is not None else None
     if img is None:
         raise NotFound("This pin's image is not available.")
     img = img.convert("RGB")

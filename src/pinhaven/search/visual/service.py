@@ -290,14 +290,25 @@ def visual_service(ctx: AppContext) -> VisualService:
     return service
 
 
-def load_image(store: MediaStore, image: MediaImage) -> Image.Image | None:
-    """The stored `736x` JPEG variant (or the original when it is not rendered yet), not yet decoded."""
-    data = store.get(variants.variant_key(image.sha256, "736x", "jpg"))
+def load_image(store: MediaStore, image: MediaImage, *, for_crop: bool = False) -> Image.Image | None:
+    """The stored `236x` JPEG variant (rendered with every image; the original if it is missing), not yet
+    decoded. 236 px is more than every embedder reads (64 px descriptor, 32 px hashes, CLIP's 224 px) and
+    always the same file, so a vector never depends on which larger sizes happen to be rendered yet.
+
+    `for_crop`: the original, decoded at no less than CROP_DETAIL px, so a small region keeps its detail.
+    """
+    data = None if for_crop else store.get(variants.variant_key(image.sha256, "236x", "jpg"))
     if data is None:
         data = store.get(variants.original_key(image.sha256, image.original_format))
     if data is None:
         return None
-    return Image.open(io.BytesIO(data))
+    img = Image.open(io.BytesIO(data))
+    if for_crop:
+        img.draft("RGB", (CROP_DETAIL, CROP_DETAIL))  # JPEG: decode at 1/2..1/8 scale when that is enough
+    return img
+
+
+CROP_DETAIL = 1472  # px: a 10 % crop still has ~150 px to describe
 
 
 def store_embedding(
