@@ -21,7 +21,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/pinhaven init
-	$(BIN)/pinhaven demo --if-empty --no-process-images
+	$(BIN)/pinhaven demo --if-empty
 	$(BIN)/pinhaven serve --host $(HOST) --port $(PORT)
 
 test: install

@@ -4,9 +4,12 @@ Cases (generated here, nothing downloaded): a 12 MP JPEG, a 2 MP PNG with alpha,
 Methods, each run in its own child process so its peak RSS is its own:
   naive            open → load → for each variant: LANCZOS resize from the full image (ImageOps.fit for
                    crops) → save WebP (Pillow defaults) and JPEG q85; one core
-  variant set      what the media.process job does: render every variant in WebP and JPEG from the stored
-                   original (draft decode, cascade, parallel encode); one core, then all cores
+  variant set      every variant in WebP and JPEG from the stored original (each from a DCT-scaled decode,
+                   parallel encode); one core, then all cores. Pinhaven no longer renders it up front
   upload + set     the in-request ingest (validate, strip or normalise, colour) plus the variant set; one core
+  upload + eager   what an import does per image: the ingest plus the eager variants (236x WebP + JPEG,
+                   rendered from the validation decode), the rest being rendered when first requested
+  on demand        one variant rendered from the stored original, as the /media route does (736x WebP)
 
     .venv/bin/python bench/media.py                 # 5 runs per case
     .venv/bin/python bench/media.py --runs 15       # steadier percentiles
@@ -32,6 +35,7 @@ from PIL import Image, ImageOps
 
 CASES = {
     "12mp": ("JPEG", (4000, 3000)),
+    "jpeg2mp": ("JPEG", (1632, 1224)),  # the import benchmark's size
     "png2mp": ("PNG", (1633, 1225)),
     "webp1mp": ("WEBP", (1155, 866)),
 }
@@ -94,6 +98,36 @@ def upload_and_set(data: bytes) -> int:
     return variant_set(original.data, parallel=False)
 
 
+def upload_and_eager(data: bytes) -> int:
+    from pinhaven.media import variants
+    from pinhaven.media.colour import analyse
+    from pinhaven.media.processing import normalise_upload
+    from pinhaven.media.service import _eager_scale
+
+    original = normalise_upload(data, max_bytes=50_000_000, max_pixels=50_000_000, verify_scale=_eager_scale)
+    analyse(original.preview)
+    rendered = variants.render(
+        original.data,
+        original.width,
+        original.height,
+        wanted=variants.EAGER_VARIANTS,
+        parallel=False,
+        with_palette=False,
+        decoded=original.decoded,
+    )
+    return sum(len(b) for b in rendered.files.values())
+
+
+def on_demand(original: bytes) -> int:
+    from pinhaven.media import variants
+
+    width, height = Image.open(io.BytesIO(original)).size
+    rendered = variants.render(
+        original, width, height, wanted=[("736x", "webp")], parallel=False, with_palette=False
+    )
+    return sum(len(b) for b in rendered.files.values())
+
+
 def variant_set(original: bytes, parallel: bool) -> int:
     from pinhaven.media import variants
 
@@ -108,13 +142,15 @@ def child(method: str, path: str, runs: int) -> None:
     if method != "set-n":
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     data = Path(path).read_bytes()
-    if method.startswith("set-"):  # the job starts from the stored (normalised) original
+    if method.startswith(("set-", "demand")):  # these start from the stored (normalised) original
         data = normalise_upload(data, max_bytes=50_000_000, max_pixels=50_000_000).data
     run = {
         "naive": naive,
         "set-1": lambda d: variant_set(d, parallel=False),
         "set-n": lambda d: variant_set(d, parallel=True),
         "upload-1": upload_and_set,
+        "eager-1": upload_and_eager,
+        "demand-1": on_demand,
     }[method]
     run(data)  # warm-up: imports, plugin registration, thread pool
     timings, cpu, written = [], [], 0
@@ -186,6 +222,8 @@ def main() -> None:
                 ("variant set (1 core)", measure("set-1", path, args.runs)),
                 ("variant set (all)", measure("set-n", path, args.runs)),
                 ("upload + set (1 core)", measure("upload-1", path, args.runs)),
+                ("upload + eager (1 core)", measure("eager-1", path, args.runs)),
+                ("on demand 736x (1 core)", measure("demand-1", path, args.runs)),
             ]
             for name, row in rows:
                 ratio, cpu_ratio = base["p50"] / row["p50"], base["cpu"] / row["cpu"]
@@ -193,6 +231,11 @@ def main() -> None:
                     f"{case:<9} {name:<22} {row['p50']:>8.1f} {row['p90']:>8.1f} {row['min']:>8.1f} "
                     f"{row['cpu']:>8.1f} {row['kb']:>7.0f} {row['peak_mb']:>12.0f} {ratio:>6.1f}x {cpu_ratio:>5.1f}x"
                 )
+            eager = rows[4][1]
+            verdicts.append(
+                f"{case} upload + eager variants (what an import pays per image): {eager['cpu']:.1f} ms CPU"
+                f" vs {rows[3][1]['cpu']:.1f} ms with every variant"
+            )
             if case == "12mp":
                 one, total = rows[1][1], rows[3][1]
                 verdicts.append(

@@ -236,3 +236,24 @@ def test_cli_if_empty_loads_once_then_skips(tmp_path: Path, monkeypatch: pytest.
             assert db.scalar(select(func.count()).select_from(Pin)) == before
     finally:
         ctx.engine.dispose()
+
+
+def test_processing_images_renders_grid_variants_while_writing_without_jobs(tmp_path: Path) -> None:
+    from pinhaven.jobs.models import Job
+    from pinhaven.media import service as media
+    from pinhaven.media import variants
+
+    ctx = _context(tmp_path / "eager")
+    try:
+        result = load_demo(ctx, pins=12, seed=5, jobs=1, process_images=True)  # inline: no renderer processes
+        store = media.media_store(ctx)
+        with ctx.sessions() as db:
+            images = db.scalars(select(MediaImage)).all()
+            media_jobs = db.scalar(select(func.count()).select_from(Job).where(Job.kind == "media.process"))
+        assert {image.status for image in images} == {"ready"} and media_jobs == 0
+        assert result.images_processed == len(images)  # the pins' pictures and the people's avatars
+        for image in images:
+            for key, ext in variants.EAGER_VARIANTS:
+                assert store.stat(variants.variant_key(image.sha256, key, ext)) is not None
+    finally:
+        ctx.engine.dispose()

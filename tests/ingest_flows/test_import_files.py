@@ -19,6 +19,10 @@ from pinhaven.errors import InvalidInput
 from pinhaven.ingest.importers import ImportSummary, Outcome, run_import
 from pinhaven.ingest.importers_files import FolderSource, ListSource, ZipSource, open_source
 from pinhaven.ingest.models import ImportItem
+from pinhaven.jobs.models import Job
+from pinhaven.media import service as media_service
+from pinhaven.media import variants
+from pinhaven.media.models import MediaImage
 from pinhaven.pins.models import Pin
 
 SMALL = (160, 120)
@@ -86,6 +90,22 @@ def test_running_an_import_twice_creates_nothing_twice(
     assert (again.created, again.skipped, again.failed) == (0, 5, 1)  # the failed row is retried (and fails)
     assert _pin_count(ctx) == 5
     assert {r["reason"] for r in _report(tmp_path) if r["status"] == "skipped"} == {"already imported"}
+
+
+def test_imported_pictures_are_ready_at_once_with_their_grid_variants(
+    ctx: AppContext, alice: Account, photos: Path, tmp_path: Path
+) -> None:
+    _import(ctx, alice, FolderSource(photos, settings=ctx.settings), tmp_path)
+    store = media_service.media_store(ctx)
+    with ctx.sessions() as db:
+        images = db.scalars(select(MediaImage)).all()
+        kinds = [job.kind for job in db.scalars(select(Job))]
+    assert len(images) == 5 and {image.status for image in images} == {"ready"}
+    assert "media.process" not in kinds  # rendered on the import's loader threads instead
+    assert kinds.count("visual.embed_image") == 5
+    for image in images:
+        for key, ext in variants.EAGER_VARIANTS:
+            assert store.stat(variants.variant_key(image.sha256, key, ext)) is not None
 
 
 def test_the_same_pictures_from_a_zip_are_recognised_by_content(

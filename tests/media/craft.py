@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 GPS_IFD = 0x8825
@@ -31,11 +33,28 @@ def photo(size: tuple[int, int] = (640, 480), seed: int = 1, mode: str = "RGB") 
     return image.convert(mode) if mode != "RGB" else image
 
 
+def noisy_photo(size: tuple[int, int], seed: int = 1) -> Image.Image:
+    """A detailed picture (fractal edges, sensor noise): what shows resampling shortcuts, unlike `photo`."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    detail = Image.effect_mandelbrot((width // 2, height // 2), (-2.2, -1.2, 1.0, 1.2), 80).resize(size)
+    noise = Image.fromarray(rng.normal(128, 12, (height, width)).clip(0, 255).astype(np.uint8), "L")
+    bands = (detail, Image.blend(detail, noise, 0.3), Image.linear_gradient("L").resize(size))
+    return Image.merge("RGB", bands)
+
+
 def px(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
     """One pixel of a multi-band image, typed."""
     value = image.getpixel(xy)
     assert isinstance(value, tuple)
     return value
+
+
+def psnr(a: Image.Image, b: Image.Image) -> float:
+    """Peak signal-to-noise ratio of two same-sized images, in dB (higher is closer)."""
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    mse = float((diff**2).mean())
+    return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
 def level(image: Image.Image, xy: tuple[int, int]) -> int:

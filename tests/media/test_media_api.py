@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +15,7 @@ from tests.media import craft
 from tests.media.conftest import ingest, pin_image
 
 from pinhaven.accounts.models import User
+from pinhaven.accounts.scopes import ANONYMOUS
 from pinhaven.accounts.sessions import SESSION_COOKIE, make_session_cookie
 from pinhaven.boards.models import Board, BoardCollaborator
 from pinhaven.context import AppContext
@@ -64,6 +68,38 @@ def test_variant_requested_before_processing_is_rendered_on_demand(
     handlers.process_image(ctx, {"image_id": str(public_image.id)})  # the job later: same bytes, same ETag
     again = media_client.get(path_of(public_image, "400x300", "jpg"))
     assert again.content == response.content and again.headers["etag"] == response.headers["etag"]
+
+
+def test_concurrent_requests_for_a_cold_variant_render_it_once(
+    ctx: AppContext, public_image: MediaImage, store: LocalMediaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renders: list[object] = []
+    real_render = variants.render
+
+    def counting_render(*args: Any, **kwargs: Any) -> variants.RenderedSet:
+        renders.append(kwargs.get("wanted"))
+        time.sleep(0.05)  # widen the window in which the other requests arrive
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(variants, "render", counting_render)
+
+    def fetch() -> bytes:
+        with ctx.read_sessions() as db:  # a writer session would queue the threads on SQLite's write lock
+            name = "736x.webp"
+            sha = public_image.sha256
+            media = service.fetch_media(
+                db=db, store=store, viewer=ANONYMOUS, prefix=sha[:2], sha256=sha, name=name, accept=None
+            )
+            return media.data
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        bodies = list(pool.map(lambda _: fetch(), range(6)))
+    assert renders == [[("736x", "webp")]]
+    assert (
+        len(set(bodies)) == 1
+        and store.get(variants.variant_key(public_image.sha256, "736x", "webp")) == bodies[0]
+    )
+    assert Image.open(io.BytesIO(bodies[0])).size == variants.variant_size("736x", 900, 700)
 
 
 def test_if_none_match_answers_304(media_client: TestClient, public_image: MediaImage) -> None:

@@ -62,17 +62,23 @@ def test_rejected_upload_writes_nothing(ctx: AppContext, store: LocalMediaStore)
         assert db.scalar(select(MediaImage)) is None
 
 
-def test_process_image_renders_everything_and_marks_ready(ctx: AppContext, store: LocalMediaStore) -> None:
+def test_process_image_renders_the_eager_variants_and_marks_ready(
+    ctx: AppContext, store: LocalMediaStore
+) -> None:
     image = ingest(ctx, craft.jpeg_with_metadata(craft.photo((1300, 1000))))
     handlers.process_image(ctx, {"image_id": str(image.id)})
     done = load(ctx, image.id)
     assert done.status == "ready" and done.processed_at is not None and done.failure_reason is None
+    assert ("236x", "webp") in variants.EAGER_VARIANTS
     for key in variants.VARIANT_KEYS:
         if key == "originals":
             continue
         for ext in variants.OUTPUT_FORMATS:
             blob = store.get(variants.variant_key(image.sha256, key, ext))
-            assert blob is not None and craft.metadata_blocks(blob) == set()
+            if (key, ext) in variants.EAGER_VARIANTS:
+                assert blob is not None and craft.metadata_blocks(blob) == set()
+            else:  # rendered when first requested
+                assert blob is None, (key, ext)
 
 
 def test_process_image_is_idempotent(ctx: AppContext, store: LocalMediaStore) -> None:
@@ -137,3 +143,44 @@ def test_media_store_is_created_once_per_context(ctx: AppContext) -> None:
     first = service.media_store(ctx)
     assert service.media_store(ctx) is first
     assert isinstance(first, LocalMediaStore) and first.root == ctx.settings.resolved_media_dir
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        craft.encode(craft.photo((1700, 1100)), "JPEG", quality=90),  # kept as is: its check decode is reused
+        craft.jpeg_with_metadata(craft.photo((900, 700)), orientation=6),  # re-encoded upright
+        craft.encode(craft.photo((800, 500), mode="RGBA"), "PNG"),  # kept as is
+        craft.encode(craft.photo((800, 500), mode="LA"), "PNG"),  # greyscale with alpha: RGBA variants
+        craft.encode(craft.photo((640, 480), mode="RGBA"), "WEBP", lossless=True),  # re-encoded as PNG
+    ],
+    ids=["lossless-jpeg", "rotated-jpeg", "png", "grey-png", "webp-to-png"],
+)
+def test_prepared_upload_renders_the_eager_variants_exactly_as_the_job_would(
+    ctx: AppContext, store: LocalMediaStore, data: bytes
+) -> None:
+    prepared = service.prepare_upload(store=store, settings=ctx.settings, data=data, render_eager=True)
+    assert prepared.eager_ready
+    original = store.get(variants.original_key(prepared.sha256, prepared.original_format))
+    assert original is not None
+    fresh = variants.render(original, prepared.width, prepared.height, wanted=variants.EAGER_VARIANTS)
+    for key, ext in variants.EAGER_VARIANTS:
+        assert store.get(variants.variant_key(prepared.sha256, key, ext)) == fresh.files[key, ext]
+
+
+def test_an_image_registered_with_its_eager_variants_is_ready_without_a_job(
+    ctx: AppContext, store: LocalMediaStore
+) -> None:
+    data = craft.encode(craft.photo((640, 480), seed=9), "JPEG")
+    prepared = service.prepare_upload(store=store, settings=ctx.settings, data=data, render_eager=True)
+    with session_scope(ctx.sessions) as db:
+        image, created = service.register_upload(db=db, prepared=prepared)
+        again, created_again = service.register_upload(db=db, prepared=prepared)
+        assert created and not created_again and again.id == image.id
+        image_id = image.id
+    ready = load(ctx, image_id)
+    assert ready.status == "ready" and ready.processed_at is not None and ready.palette
+    assert jobs_for(ctx, image_id) == []  # nothing left to process
+    with session_scope(ctx.sessions) as db:
+        follow_ups = db.scalars(select(Job).where(Job.kind == "visual.embed_image")).all()
+        assert [job.payload for job in follow_ups] == [{"image_id": image_id}]  # what "image ready" starts

@@ -129,8 +129,40 @@ def test_render_refuses_unknown_variants() -> None:
 
 def test_large_jpeg_is_decoded_at_reduced_scale() -> None:
     data, width, height = original(craft.encode(craft.photo((4000, 3000)), "JPEG", quality=85))
-    base = variants._decode_base(data, width, height)
-    assert base.size == (2000, 1500)  # DCT-scaled to the smallest size that still covers 1200x
+    scales = {key: variants.decode_scale(key, width, height) for key in variants.VARIANT_KEYS[:-1]}
+    # The largest DCT reduction whose decode still covers 1.5x the variant (150x150 shows a 3000 px square).
+    assert scales == {"150x150": 8, "400x300": 4, "236x": 8, "474x": 4, "600x": 4, "736x": 2, "1200x": 2}
+    assert variants._decode(data, width, height, 2).size == (2000, 1500)
+    assert variants._decode(data, width, height, 8).size == (500, 375)
+
+
+def test_small_and_png_originals_are_decoded_at_full_size() -> None:
+    assert variants.decode_scale("150x150", 120, 90) == 1  # a pixel-exact cut of a small original
+    assert variants.decode_scale("1200x", 2300, 900) == 1  # halving 2300 px leaves less than 1.5 x 1200
+    data, width, height = original(craft.encode(craft.photo((1800, 1200)), "PNG"))
+    assert variants._decode(data, width, height, 8).size == (1800, 1200)  # no DCT to scale
+
+
+@pytest.mark.parametrize("size", [(2400, 1700), (4000, 3000)])
+def test_reduced_decoding_stays_close_to_a_full_resolution_resize(size: tuple[int, int]) -> None:
+    data, width, height = original(craft.encode(craft.noisy_photo(size), "JPEG", quality=95))
+    full = open_image(data).convert("RGB")
+    for key in (*variants.WIDTH_VARIANTS, *variants.CROP_VARIANTS):
+        scale = variants.decode_scale(key, width, height)
+        pixels = variants._pixels(key, variants._decode(data, width, height, scale), width, height)
+        region = variants.crop_box(key, width, height) if key in variants.CROP_VARIANTS else None
+        reference = full.resize(variants.variant_size(key, width, height), variants.RESAMPLE, box=region)
+        assert craft.psnr(pixels, reference) > 48, (key, scale)  # decoding just above size: 42-46 dB
+
+
+@pytest.mark.parametrize(("fmt", "size"), [("JPEG", (1900, 1400)), ("PNG", (700, 900)), ("JPEG", (300, 120))])
+def test_every_variant_rendered_alone_equals_the_full_set(fmt: str, size: tuple[int, int]) -> None:
+    data, width, height = original(craft.encode(craft.photo(size, seed=2), fmt))
+    full = variants.render(data, width, height)
+    for pair in sorted(ALL_RENDERED):
+        alone = variants.render(data, width, height, wanted=[pair], parallel=False, with_palette=False)
+        assert alone.files == {pair: full.files[pair]}, pair
+        assert alone.palette == []
 
 
 def test_narrow_source_shares_one_encoding_across_widths() -> None:

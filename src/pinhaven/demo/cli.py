@@ -28,7 +28,8 @@ def demo(
     process_images: Annotated[
         bool,
         typer.Option(
-            "--process-images/--no-process-images", help="Render every image's variants before returning."
+            "--process-images/--no-process-images",
+            help="Render every image's grid variants while loading (the rest render when first viewed).",
         ),
     ] = True,
 ) -> None:
@@ -87,6 +88,6 @@ def demo(
         resumed = f", resumed after {result.resumed_from}" if result.resumed_from else ""
         typer.echo(
             f"demo: {result.users} users, {result.boards} boards, {result.pins_created} new pins "
-            f"({result.saves} saves{resumed}), {result.image_jobs} images processed in {elapsed:.1f} s"
+            f"({result.saves} saves{resumed}), {result.images_processed} images processed in {elapsed:.1f} s"
         )
     typer.echo(f"sign in as {DEMO_USERNAME} / {DEMO_PASSWORD}")

@@ -30,6 +30,7 @@ from pinhaven.accounts.scopes import Viewer, session_viewer
 from pinhaven.boards import members
 from pinhaven.boards import service as boards
 from pinhaven.boards.models import Board, BoardFollow, BoardSection
+from pinhaven.config import Settings
 from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
@@ -48,6 +49,7 @@ from pinhaven.demo.texts import PinText, pin_text
 from pinhaven.errors import Conflict
 from pinhaven.media import service as media
 from pinhaven.media.models import MediaImage
+from pinhaven.media.store import LocalMediaStore
 from pinhaven.pins import service as pins
 from pinhaven.pins.models import Pin
 from pinhaven.pins.service import PinFields
@@ -67,7 +69,8 @@ class DemoResult:
     pins_total: int = 0
     saves: int = 0
     resumed_from: int = 0
-    image_jobs: int = 0  # background jobs run at the end (0 when the jobs runner is absent or skipped)
+    # images whose variants were rendered: while writing, or by their queued jobs at the end (0 when skipped)
+    images_processed: int = 0
     usernames: list[str] = field(default_factory=list)
 
 
@@ -85,6 +88,23 @@ def original_artwork(seed: int, planned: PlannedPin, *, supersample: int = SUPER
         motif=planned.motif,
         supersample=supersample,
     )
+
+
+@dataclass(frozen=True)
+class _Picture:
+    artwork: Artwork
+    upload: media.PreparedUpload | None  # already stored, with its eager variants (see `_Renderer`)
+
+
+def _picture(seed: int, planned: PlannedPin, settings: Settings | None) -> _Picture:
+    """An original pin's picture; with `settings`, also stored in the local media folder with its eager
+    variants (module-level so worker processes run it: that work then overlaps the writer's)."""
+    artwork = original_artwork(seed, planned)
+    if settings is None:
+        return _Picture(artwork, None)
+    store = LocalMediaStore(settings.resolved_media_dir)
+    upload = media.prepare_upload(store=store, settings=settings, data=artwork.jpeg, render_eager=True)
+    return _Picture(artwork, upload)
 
 
 class _Clock:
@@ -108,15 +128,29 @@ class _Clock:
 class _Loader:
     """One run: the services' shared arguments, the back-dating clock, and what earlier steps made."""
 
-    def __init__(self, ctx: AppContext, seed: int) -> None:
+    def __init__(self, ctx: AppContext, seed: int, *, render_eager: bool = False) -> None:
         self.ctx, self.seed = ctx, seed
         self.store = media.media_store(ctx)
+        self.render_eager = render_eager  # render images' eager variants while writing: no job per image
+        self.images_ready = 0  # new images made ready that way
         self.clock = _Clock()
         self.now = utcnow()
         self.people: dict[str, int] = {}  # username → user id (ids, not rows: rows expire with their session)
         self.boards: list[int] = []  # board ids in plan order
         self.sections: dict[tuple[int, str], int] = {}  # (board index, motif) → section id
         self.pin_ids: list[int] = []  # timeline position → pin id
+
+    def image(self, db: Session, data: bytes, prepared: media.PreparedUpload | None = None) -> MediaImage:
+        """The image row for `data` (`prepared` when a renderer process stored it already); ready at once
+        when its eager variants are rendered, else its `media.process` job is queued."""
+        if prepared is None:
+            prepared = media.prepare_upload(
+                store=self.store, settings=self.ctx.settings, data=data, render_eager=self.render_eager
+            )
+        image, created = media.register_upload(db=db, prepared=prepared)
+        if created and prepared.eager_ready:
+            self.images_ready += 1
+        return image
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -137,9 +171,7 @@ class _Loader:
                     display_name=person.display_name,
                 )
                 avatar = render("art", f"avatar:{person.username}", motif=person.avatar, size=(400, 400))
-                image = media.ingest_bytes(
-                    db=db, store=self.store, settings=self.ctx.settings, data=avatar.jpeg
-                )
+                image = self.image(db, avatar.jpeg)
                 accounts.update_profile(
                     db=db,
                     user=user,
@@ -183,7 +215,7 @@ class _Loader:
             index = next(i for i, b in enumerate(BOARDS) if b.owner == owner and b.name == name)
             members.follow_board(db=db, viewer=self.viewer(follower), board_id=self.boards[index])
 
-    def write(self, db: Session, planned: PlannedPin, artworks: Iterator[Artwork]) -> Pin:
+    def write(self, db: Session, planned: PlannedPin, pictures: Iterator[_Picture]) -> Pin:
         """One timeline step: an original pin with its generated image, or a save of an earlier pin."""
         spec, board_id = BOARDS[planned.board], self.boards[planned.board]
         self.clock.at = self.now - timedelta(seconds=planned.seconds_ago)
@@ -198,8 +230,9 @@ class _Loader:
                 section_id=section,
             )
         else:
-            artwork = next(artworks)
-            image = media.ingest_bytes(db=db, store=self.store, settings=self.ctx.settings, data=artwork.jpeg)
+            picture = next(pictures)
+            artwork = picture.artwork
+            image = self.image(db, artwork.jpeg, picture.upload)
             text = _text(self.seed, planned, artwork)
             fields = PinFields(
                 title=text.title, description=text.description, link=text.link, alt_text=text.alt_text
@@ -233,34 +266,36 @@ def _can_spawn() -> bool:
 
 
 class _Renderer:
-    """Renders the originals' images ahead of the writer, in worker processes when `jobs` > 1."""
+    """Renders the originals' images ahead of the writer, in worker processes when `jobs` > 1; with
+    `settings`, those processes also store each image with its eager variants (`_picture`)."""
 
-    def __init__(self, seed: int, jobs: int) -> None:
+    def __init__(self, seed: int, jobs: int, settings: Settings | None = None) -> None:
         self.seed = seed
         self.pool: ProcessPoolExecutor | None = None
         if jobs > 1 and _can_spawn():
             # spawn: the parent holds database connections and maybe threads, which fork would copy.
             self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
         self.ahead = max(4, 6 * jobs)
+        self.settings = settings if self.pool is not None else None  # inline, the writer stores images
 
-    def stream(self, wanted: list[PlannedPin]) -> Iterator[Artwork]:
+    def stream(self, wanted: list[PlannedPin]) -> Iterator[_Picture]:
         """The pictures of `wanted` originals, in order."""
         if self.pool is None:
             for planned in wanted:
-                yield original_artwork(self.seed, planned)
+                yield _picture(self.seed, planned, None)
             return
-        queue: deque[Future[Artwork]] = deque()
+        queue: deque[Future[_Picture]] = deque()
         todo = iter(wanted)
         for planned in todo:
-            queue.append(self.pool.submit(original_artwork, self.seed, planned))
+            queue.append(self.pool.submit(_picture, self.seed, planned, self.settings))
             if len(queue) >= self.ahead:
                 break
         while queue:
-            artwork = queue.popleft().result()
+            picture = queue.popleft().result()
             following = next(todo, None)
             if following is not None:
-                queue.append(self.pool.submit(original_artwork, self.seed, following))
-            yield artwork
+                queue.append(self.pool.submit(_picture, self.seed, following, self.settings))
+            yield picture
 
     def close(self) -> None:
         if self.pool is not None:
@@ -279,7 +314,7 @@ def load_demo(
     """Create (or finish creating) the demo content; Conflict when the demo people already hold other pins."""
     report = progress or (lambda stage, done, total: None)
     timeline = build_timeline(pins, seed)
-    loader = _Loader(ctx, seed)
+    loader = _Loader(ctx, seed, render_eager=process_images)
     with loader.transaction() as db:
         loader.ensure_people(db)
         loader.ensure_boards(db)
@@ -293,22 +328,25 @@ def load_demo(
         usernames=list(loader.people),
     )
     wanted = [p for p in timeline[start:] if p.parent is None]
-    renderer = _Renderer(seed, jobs or min(2, os.cpu_count() or 1))
-    artworks = renderer.stream(wanted)
+    local = isinstance(loader.store, LocalMediaStore)  # renderer processes can write to it as well
+    renderer = _Renderer(
+        seed, jobs or min(2, os.cpu_count() or 1), ctx.settings if process_images and local else None
+    )
+    pictures = renderer.stream(wanted)
     report("pins", start, len(timeline))
     try:
         for first in range(start, len(timeline), BATCH):
             with loader.transaction() as db:
                 for position in range(first, min(first + BATCH, len(timeline))):
                     planned = timeline[position]
-                    loader.write(db, planned, artworks)
+                    loader.write(db, planned, pictures)
                     result.pins_created += 1
                     result.saves += planned.parent is not None
                     report("pins", position + 1, len(timeline))
     finally:
         renderer.close()
     if process_images:
-        result.image_jobs = _process_images(ctx, report)
+        result.images_processed = loader.images_ready + _process_images(ctx, report)
     return result
 
 
@@ -337,7 +375,8 @@ def _resume_point(loader: _Loader, done: list[Pin], timeline: list[PlannedPin], 
 
 
 def _process_images(ctx: AppContext, report: Progress) -> int:
-    """Render the new images' variants now (their queued `media.process` jobs), so first page views are fast.
+    """Run the queued `media.process` jobs now (images written without their eager variants, as by an
+    earlier run with --no-process-images), so first page views are fast.
 
     Two runner threads keep both cores busy (encoding releases the GIL). Other follow-up jobs (search
     indexing) stay queued for the server's worker threads or `pinhaven worker`.
@@ -349,6 +388,8 @@ def _process_images(ctx: AppContext, report: Progress) -> int:
         return 0
     with ctx.read_sessions() as db:
         total = counts_by_kind(db=db).get(MEDIA_JOB, {}).get("queued", 0)
+    if not total:
+        return 0
     ran = 0
     failures: list[BaseException] = []
     lock = threading.Lock()

@@ -3,9 +3,10 @@
     run_import(ctx, user_id, source) → ImportSummary
       source.prepare(run)      boards, sections, profile (an export restore)
       for each row:            skip when import_items says (user, source, source_id) is done
-        load bytes             in a small thread pool, a few rows ahead (files, URLs)
+        load + prepare image   in a small thread pool, a few rows ahead: read (files, URLs), validate,
+                               normalise, store the original and the eager variants, analyse colours
         board/section          found by name or created, each in its own savepoint
-        ingest + create pin    in a savepoint: a bad row rolls back alone and is reported, never fatal
+        image row + pin        in a savepoint: a bad row rolls back alone and is reported, never fatal
         record item            in the same transaction as the pin
         commit                 every `batch_size` rows or second: a kill loses at most one batch
       source.finish(run)       follows, covers, parent links
@@ -256,7 +257,7 @@ def _existing_pin(db: Session, *, user_id: int, board_id: int, image: MediaImage
     )
 
 
-def _import_row(run: Run, number: int, row: Row, data: bytes) -> Outcome:
+def _import_row(run: Run, number: int, row: Row, upload: media_service.PreparedUpload) -> Outcome:
     """One row in its own savepoint; raises on failure (the caller reports it)."""
     db = run.db
     if row.board_id is not None:
@@ -269,10 +270,8 @@ def _import_row(run: Run, number: int, row: Row, data: bytes) -> Outcome:
     if section_id is None and row.section:
         section_id = run.section_named(board, row.section).id
     with db.begin_nested():
-        image = media_service.ingest_bytes(
-            db=db, store=media_service.media_store(run.ctx), settings=run.ctx.settings, data=data
-        )
-        if run.source.dedupe_content:
+        image, new_image = media_service.register_upload(db=db, prepared=upload)
+        if run.source.dedupe_content and not new_image:  # a picture new here is on no board yet
             existing = _existing_pin(db, user_id=run.user_id, board_id=board.id, image=image)
             if existing is not None:
                 reason = f"duplicate: the board {board.name!r} already has this image (pin {existing})"
@@ -295,6 +294,15 @@ def _load(row: Row) -> bytes:
     if row.load is None:
         raise InvalidInput("the row names no image")
     return row.load()
+
+
+def _prepare(ctx: AppContext, row: Row) -> media_service.PreparedUpload:
+    """Load, validate, normalise and store the row's image with its eager variants (so a new image is
+    ready at once, without a processing job): no database, so it runs on loader threads (decoding,
+    resizing, encoding and hashing release the GIL) while the import thread writes the rows before it."""
+    return media_service.prepare_upload(
+        store=media_service.media_store(ctx), settings=ctx.settings, data=_load(row), render_eager=True
+    )
 
 
 def run_import(
@@ -337,7 +345,7 @@ def run_import(
             run.pending.clear()
             last_commit, in_batch = time.monotonic(), 0
 
-        ahead: deque[tuple[int, Row, Future[bytes] | None]] = deque()
+        ahead: deque[tuple[int, Row, Future[media_service.PreparedUpload] | None]] = deque()
         numbered = enumerate(source.rows(run), start=1)
         exhausted = False
         source_error: PinhavenError | None = None
@@ -357,7 +365,7 @@ def run_import(
                 number, row = nxt
                 row.source_id = item_key(row.source_id)
                 needs_load = run.done(row.source_id) is None and row.error is None and row.load is not None
-                ahead.append((number, row, pool.submit(_load, row) if needs_load else None))
+                ahead.append((number, row, pool.submit(_prepare, ctx, row) if needs_load else None))
             if not ahead:
                 break
             number, row, future = ahead.popleft()
@@ -389,14 +397,14 @@ def run_import(
     return summary
 
 
-def _process(run: Run, number: int, row: Row, future: Future[bytes] | None) -> Outcome:
+def _process(run: Run, number: int, row: Row, future: Future[media_service.PreparedUpload] | None) -> Outcome:
     previous = run.done(row.source_id)
     if previous is not None:
         pin_id = str(previous.target_id) if previous.target_id else None
         return Outcome(number, "pin", row.source_id, row.label, "skipped", "already imported", pin_id)
     try:
-        data = future.result() if future is not None else _load(row)
-        return _import_row(run, number, row, data)
+        upload = future.result() if future is not None else _prepare(run.ctx, row)
+        return _import_row(run, number, row, upload)
     except Exception as exc:  # a bad row is reported and the import goes on
         reason = _reason(exc)
         run.record(row.source_id, "failed", reason=reason)

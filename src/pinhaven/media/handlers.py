@@ -15,7 +15,7 @@ from pinhaven.jobs.pipeline import on_image_ready
 from pinhaven.jobs.queue import PermanentFailure
 from pinhaven.media import colour, variants
 from pinhaven.media.models import MediaImage
-from pinhaven.media.service import media_store
+from pinhaven.media.service import media_store, store_eager_variants
 
 __all__ = ["process_image"]
 
@@ -49,10 +49,11 @@ def _finish(ctx: AppContext, image_id: int, *, palette: list[str] | None, failur
 
 
 def process_image(ctx: AppContext, payload: dict[str, Any]) -> None:
-    """Render every missing variant (WebP + JPEG) of one image and mark it ready; safe to run again.
+    """Render the missing eager variants of one image and mark it ready; safe to run again.
 
-    Permanent problems (original missing, no longer decodable) mark the image failed and return; anything
-    else (disk, database) raises so the job is retried.
+    The other variants are rendered when first requested (`service.fetch_media`). Permanent problems
+    (original missing, no longer decodable) mark the image failed and return; anything else (disk,
+    database) raises so the job is retried.
     """
     image_id = _image_id(payload)
     with session_scope(ctx.sessions) as db:
@@ -62,28 +63,21 @@ def process_image(ctx: AppContext, payload: dict[str, Any]) -> None:
         sha, fmt, width, height = image.sha256, image.original_format, image.width, image.height
         needs_palette = not image.palette
     store = media_store(ctx)
-    wanted = [
-        (key, ext)
-        for key in variants.VARIANT_KEYS
-        if key != "originals"
-        for ext in variants.OUTPUT_FORMATS
-        if store.stat(variants.variant_key(sha, key, ext)) is None
-    ]
     palette: list[str] | None = None
-    if wanted:
+    if any(store.stat(variants.variant_key(sha, k, e)) is None for k, e in variants.EAGER_VARIANTS):
         original = store.get(variants.original_key(sha, fmt))
         if original is None:
             _finish(ctx, image_id, palette=None, failure="The stored original file is missing.")
             return
         try:
-            rendered = variants.render(original, width, height, wanted=wanted)
+            rendered = store_eager_variants(
+                store=store, sha256=sha, data=original, width=width, height=height, with_palette=needs_palette
+            )
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             log.warning("image %s cannot be processed: %s", image_id, exc)
             _finish(ctx, image_id, palette=None, failure=f"The stored original cannot be decoded: {exc}")
             return
-        for (key, ext), data in rendered.files.items():
-            store.put(variants.variant_key(sha, key, ext), data, durable=False)
-        palette = rendered.palette
+        palette = (rendered.palette or None) if rendered is not None else None
     elif needs_palette:
         small = store.get(variants.variant_key(sha, "236x", "jpg"))
         if small is not None:

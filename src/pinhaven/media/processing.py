@@ -16,12 +16,14 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from pinhaven.errors import InvalidUpload, PayloadTooLarge
+from pinhaven.media import variants
 from pinhaven.media.lossless import strip_jpeg, strip_png
 
 __all__ = ["ACCEPTED_FORMATS", "NormalisedOriginal", "heif_supported", "normalise_upload"]
@@ -66,6 +68,9 @@ class NormalisedOriginal:
     height: int
     source_format: str  # what the upload was: JPEG, PNG, WEBP, GIF, AVIF, HEIF
     preview: Image.Image  # at most PREVIEW_SIDE px, RGB or RGBA, for colour analysis
+    # (reduction, pixels) exactly as decoding `data` would give them (a kept JPEG's verification decode, or a
+    # PNG's pixels), so rendering variants can start from them instead of decoding again.
+    decoded: tuple[int, Image.Image] | None = None
 
 
 _KNOWN_UNSUPPORTED: tuple[tuple[bytes, int, str], ...] = (
@@ -158,8 +163,10 @@ def _plain_png(data: bytes) -> bool:
     return data[12:16] == b"IHDR" and data[24] == 8 and data[25] in (0, 2, 4, 6)
 
 
-def _try_lossless_jpeg(image: Image.Image, data: bytes, orientation: int) -> NormalisedOriginal | None:
-    """The JPEG with its metadata stripped, if it needs no pixel change; verified by decoding it."""
+def _try_lossless_jpeg(
+    image: Image.Image, data: bytes, orientation: int, scale: int
+) -> NormalisedOriginal | None:
+    """The JPEG with its metadata stripped, if it needs no pixel change; verified by decoding it at 1/`scale`."""
     if image.format not in ("JPEG", "MPO") or orientation != 1 or image.mode not in ("RGB", "L"):
         return None
     if not _is_srgb(image.info.get("icc_profile")):
@@ -170,14 +177,14 @@ def _try_lossless_jpeg(image: Image.Image, data: bytes, orientation: int) -> Nor
     check = Image.open(io.BytesIO(stripped), formats=("JPEG",))
     if check.size != image.size or check.mode != image.mode:
         return None
-    # Decoding at 1/8 scale still entropy-decodes every block, so truncation and corruption surface here.
-    check.draft(check.mode, (max(1, image.width // 8), max(1, image.height // 8)))
+    # A DCT-scaled decode still entropy-decodes every block, so truncation and corruption surface here.
+    scale = variants.draft(check, scale)
     try:
         check.load()
     except _DECODE_ERRORS as exc:
         raise _decode_failure(exc) from None
     preview = _preview(check)
-    return NormalisedOriginal(stripped, "jpeg", image.width, image.height, "JPEG", preview)
+    return NormalisedOriginal(stripped, "jpeg", image.width, image.height, "JPEG", preview, (scale, check))
 
 
 def _grey16_to_8(image: Image.Image) -> Image.Image:
@@ -231,8 +238,14 @@ def _apply_profile(image: Image.Image, icc: bytes) -> Image.Image | None:
     return result
 
 
-def normalise_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> NormalisedOriginal:
-    """Validate `data` as an image and return the normalised, metadata-free original."""
+def normalise_upload(
+    data: bytes, *, max_bytes: int, max_pixels: int, verify_scale: Callable[[int, int], int] | None = None
+) -> NormalisedOriginal:
+    """Validate `data` as an image and return the normalised, metadata-free original.
+
+    A JPEG kept as is gets verified by decoding it at reduced scale: 1/8 (the cheapest), or
+    `verify_scale(width, height)`, the reduction its variants are rendered from, so rendering can reuse it.
+    """
     if not data:
         raise InvalidUpload("The file is empty.")
     if len(data) > max_bytes:
@@ -240,7 +253,8 @@ def normalise_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Normali
     image = _open(data, max_pixels)
     source_format = "JPEG" if image.format == "MPO" else str(image.format)
     if source_format == "JPEG":  # EXIF sits in the header: decide before decoding
-        lossless = _try_lossless_jpeg(image, data, _orientation(image))
+        scale = verify_scale(image.width, image.height) if verify_scale is not None else 8
+        lossless = _try_lossless_jpeg(image, data, _orientation(image), scale)
         if lossless is not None:
             return lossless
 
@@ -254,7 +268,10 @@ def normalise_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Normali
         if source_format == "PNG" and orientation == 1 and _is_srgb(icc) and _plain_png(data):
             stripped = strip_png(data)
             if stripped is not None:
-                return NormalisedOriginal(stripped, "png", image.width, image.height, "PNG", _preview(image))
+                preview = _preview(image)
+                return NormalisedOriginal(
+                    stripped, "png", image.width, image.height, "PNG", preview, (1, image)
+                )
         image = _to_srgb(image, icc)
     except InvalidUpload:
         raise
@@ -269,10 +286,12 @@ def normalise_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Normali
     image.info = {}  # nothing read from the upload rides along into the outputs
 
     out = io.BytesIO()
+    decoded: tuple[int, Image.Image] | None = None
     if image.mode == "RGBA" or source_format in ("PNG", "GIF"):
         image.save(out, "PNG", compress_level=3)  # zlib 6+ costs seconds on large photos for ~10% bytes
-        fmt = "png"
+        fmt, decoded = "png", (1, image)  # lossless: decoding the file would give these very pixels
     else:
         image.save(out, "JPEG", quality=ORIGINAL_JPEG_QUALITY)
         fmt = "jpeg"
-    return NormalisedOriginal(out.getvalue(), fmt, image.width, image.height, source_format, _preview(image))
+    preview = _preview(image)
+    return NormalisedOriginal(out.getvalue(), fmt, image.width, image.height, source_format, preview, decoded)

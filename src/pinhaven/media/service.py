@@ -19,10 +19,13 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from PIL import Image
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,8 +36,10 @@ from pinhaven.boards.access import visible_pins_clause
 from pinhaven.boards.models import Board
 from pinhaven.config import Settings
 from pinhaven.context import AppContext
+from pinhaven.db.base import utcnow
 from pinhaven.db.engine import SessionFactory
 from pinhaven.errors import NotFound
+from pinhaven.jobs.pipeline import on_image_ready
 from pinhaven.jobs.service import enqueue
 from pinhaven.media import colour, variants
 from pinhaven.media.models import MediaImage
@@ -44,6 +49,7 @@ from pinhaven.pins.models import Pin
 
 __all__ = [
     "MediaFile",
+    "PreparedUpload",
     "SweepReport",
     "access_image",
     "fetch_media",
@@ -52,6 +58,9 @@ __all__ = [
     "ingest_bytes",
     "media_store",
     "negotiate_format",
+    "prepare_upload",
+    "register_upload",
+    "store_eager_variants",
     "sweep_orphans",
     "variant_url",
 ]
@@ -82,27 +91,120 @@ def get_by_sha(*, db: Session, sha256: str) -> MediaImage | None:
     return db.scalar(select(MediaImage).where(MediaImage.sha256 == sha256))
 
 
-def ingest_bytes(*, db: Session, store: MediaStore, settings: Settings, data: bytes) -> MediaImage:
-    """Validate and normalise an upload, store its original, and return its (possibly shared) image row."""
-    original = normalise_upload(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_pixels)
+@dataclass(frozen=True)
+class PreparedUpload:
+    """An upload validated, normalised and stored, not yet recorded: `prepare_upload`'s work needs no
+    database, so bulk imports run it on loader threads, ahead of the rows."""
+
+    sha256: str
+    width: int
+    height: int
+    original_format: str
+    byte_size: int
+    dominant_color: str
+    palette: list[str]
+    eager_ready: bool = False  # the eager variants are stored too: no processing job is needed
+
+
+def prepare_upload(
+    *, store: MediaStore, settings: Settings, data: bytes, render_eager: bool = False
+) -> PreparedUpload:
+    """Validate and normalise an upload, store its original and analyse its colours (no database).
+
+    `render_eager` also renders and stores the eager variants, as the `media.process` job would: bulk
+    imports do it on their loader threads rather than paying a job per image.
+    """
+    original = normalise_upload(
+        data,
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_pixels,
+        verify_scale=_eager_scale if render_eager else None,
+    )
     sha = hashlib.sha256(original.data).hexdigest()
-    key = variants.original_key(sha, original.format)
     # The file goes first: a committed row must never point at a missing file (the sweeper removes
     # files no row claims, after a grace period that `put` restarts for an existing file).
-    store.put(key, original.data)
+    store.put(variants.original_key(sha, original.format), original.data)
+    dominant, palette = colour.analyse(original.preview)
+    if render_eager:
+        store_eager_variants(
+            store=store,
+            sha256=sha,
+            data=original.data,
+            width=original.width,
+            height=original.height,
+            decoded=original.decoded,
+        )
+    return PreparedUpload(
+        sha,
+        original.width,
+        original.height,
+        original.format,
+        len(original.data),
+        dominant,
+        palette,
+        eager_ready=render_eager,
+    )
+
+
+def _eager_scale(width: int, height: int) -> int:
+    """The reduction the first eager variant is rendered from (upload validation decodes at it)."""
+    return variants.decode_scale(variants.EAGER_VARIANTS[0][0], width, height)
+
+
+def store_eager_variants(
+    *,
+    store: MediaStore,
+    sha256: str,
+    data: bytes,
+    width: int,
+    height: int,
+    with_palette: bool = False,
+    decoded: tuple[int, Image.Image] | None = None,
+) -> variants.RenderedSet | None:
+    """Render and store the eager variants not stored yet (None when all are); raises when the original
+    does not decode. `decoded`: see `variants.render`. Variants are not fsynced: one lost in a crash is
+    rendered again on request."""
+    wanted = [
+        (key, ext)
+        for key, ext in variants.EAGER_VARIANTS
+        if store.stat(variants.variant_key(sha256, key, ext)) is None
+    ]
+    if not wanted:
+        return None
+    # One image in two formats is one encode task: a thread hop would only add contention.
+    rendered = variants.render(
+        data, width, height, wanted=wanted, parallel=False, with_palette=with_palette, decoded=decoded
+    )
+    for (key, ext), blob in rendered.files.items():
+        store.put(variants.variant_key(sha256, key, ext), blob, durable=False)
+    return rendered
+
+
+def ingest_bytes(*, db: Session, store: MediaStore, settings: Settings, data: bytes) -> MediaImage:
+    """Validate and normalise an upload, store its original, and return its (possibly shared) image row."""
+    prepared = prepare_upload(store=store, settings=settings, data=data)
+    return register_upload(db=db, prepared=prepared)[0]
+
+
+def register_upload(*, db: Session, prepared: PreparedUpload) -> tuple[MediaImage, bool]:
+    """(image row, whether it is new) for a prepared upload: the existing row of the same picture, else a
+    new one, ready at once when its eager variants are stored, else with its processing job queued (in the
+    same transaction either way)."""
+    sha = prepared.sha256
     existing = get_by_sha(db=db, sha256=sha)
     if existing is not None:
-        return _reuse(db=db, image=existing)
-    dominant, palette = colour.analyse(original.preview)
+        return _reuse(db=db, image=existing), False
+    ready = prepared.eager_ready
     image = MediaImage(
         sha256=sha,
-        width=original.width,
-        height=original.height,
-        original_format=original.format,
-        byte_size=len(original.data),
-        dominant_color=dominant,
-        palette=palette,
-        status="processing",
+        width=prepared.width,
+        height=prepared.height,
+        original_format=prepared.original_format,
+        byte_size=prepared.byte_size,
+        dominant_color=prepared.dominant_color,
+        palette=list(prepared.palette),
+        status="ready" if ready else "processing",
+        processed_at=utcnow() if ready else None,
     )
     try:
         with db.begin_nested():  # a concurrent identical upload may win the unique sha256
@@ -112,9 +214,12 @@ def ingest_bytes(*, db: Session, store: MediaStore, settings: Settings, data: by
         existing = get_by_sha(db=db, sha256=sha)
         if existing is None:
             raise
-        return _reuse(db=db, image=existing)
-    enqueue(db=db, kind=PROCESS_JOB, payload={"image_id": str(image.id)})
-    return image
+        return _reuse(db=db, image=existing), False
+    if ready:
+        on_image_ready(db=db, image_id=image.id)
+    else:
+        enqueue(db=db, kind=PROCESS_JOB, payload={"image_id": str(image.id)})
+    return image, True
 
 
 def _reuse(*, db: Session, image: MediaImage) -> MediaImage:
@@ -257,23 +362,60 @@ def fetch_media(
     return MediaFile(data, CONTENT_TYPES[ext], etag, public, negotiated)
 
 
+class _SingleFlight:
+    """One lock per key while anyone holds it: concurrent requests for one cold variant render it once."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
+_RENDERING = _SingleFlight()
+
+
 def _render_on_demand(*, store: MediaStore, image: MediaImage, key: str, ext: str) -> bytes:
-    """Render one variant now (the job has not reached it yet); same cascade, so the same bytes."""
-    original = store.get(variants.original_key(image.sha256, image.original_format))
-    if original is None:
-        log.error("original file is missing for image %s", image.id)
-        raise NotFound("Media not found.")
-    try:
-        with _RENDER_SLOTS:
-            rendered = variants.render(
-                original, image.width, image.height, wanted=[(key, ext)], parallel=False
-            )
-    except Exception:  # a stored original that no longer decodes is our fault, not the caller's
-        log.exception("rendering %s.%s of image %s failed", key, ext, image.id)
-        raise NotFound("Media not found.") from None
+    """Render one variant now and keep it (only the eager ones are rendered up front); deterministic, so
+    any process rendering it writes the same bytes, and the atomic `put` keeps whichever file came first."""
     target = variants.variant_key(image.sha256, key, ext)
-    store.put(target, rendered.files[(key, ext)], durable=False)
-    return store.get(target) or rendered.files[(key, ext)]  # a concurrent writer's file wins, consistently
+    with _RENDERING.hold(target):
+        done = store.get(target)  # another request rendered it while this one waited
+        if done is not None:
+            return done
+        original = store.get(variants.original_key(image.sha256, image.original_format))
+        if original is None:
+            log.error("original file is missing for image %s", image.id)
+            raise NotFound("Media not found.")
+        try:
+            with _RENDER_SLOTS:
+                rendered = variants.render(
+                    original,
+                    image.width,
+                    image.height,
+                    wanted=[(key, ext)],
+                    parallel=False,
+                    with_palette=False,
+                )
+        except Exception:  # a stored original that no longer decodes is our fault, not the caller's
+            log.exception("rendering %s.%s of image %s failed", key, ext, image.id)
+            raise NotFound("Media not found.") from None
+        store.put(target, rendered.files[(key, ext)], durable=False)
+    return store.get(target) or rendered.files[(key, ext)]  # another process's file wins, consistently
 
 
 @dataclass
