@@ -53,6 +53,8 @@ def test_whitening_is_fitted_once_the_corpus_is_big_enough_and_again_when_it_gro
     corpus(ctx, client, alice, range(20, 48))  # 48 = 4 × 12: refitted on the grown corpus
     assert _refit_jobs(ctx) == 2 and visual_service(ctx).model_id != fitted.model_id
     assert len(visual_service(ctx).index) == 48
+    saved = visual_service(ctx).index.directory
+    assert saved is not None and [d.name for d in saved.parent.iterdir()] == [saved.name]  # old ones gone
 
 
 def _restart(ctx: AppContext) -> VisualService:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from pinhaven.search.visual.service import (
     make_embedder,
     store_embedding,
     stored_hashes,
+    visual_dir,
     visual_service,
     whitening_path,
 )
@@ -200,6 +202,9 @@ def reindex(
         os.replace(pending, whitening_path(ctx))
     with session_scope(ctx.sessions) as db:
         db.execute(delete(ImageEmbedding).where(ImageEmbedding.model_id != service.model_id))
+    for old in (visual_dir(ctx) / "index").glob("*"):  # saved indexes of superseded models
+        if old.is_dir() and old.name != service.model_id:
+            shutil.rmtree(old, ignore_errors=True)
     ctx.services.pop(SERVICE_KEY, None)
     report.groups = regroup_all(ctx)
     return report
