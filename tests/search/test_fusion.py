@@ -64,6 +64,55 @@ def test_vector_matrix_masks_secret_rows_before_taking_the_top_k() -> None:
     assert matrix.search(query, k=5, board_id=99) == []
 
 
+def test_vector_matrix_equals_a_brute_force_ranking_under_filters() -> None:
+    rng = np.random.default_rng(3)
+    n, dim = 3000, 24
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    boards, creators = rng.integers(0, 40, n), rng.integers(0, 7, n)
+    secret = boards % 5 == 0
+    matrix = VectorMatrix(dim=dim, capacity=16)
+    matrix.upsert((1000 + i, int(boards[i]), int(creators[i]), bool(secret[i]), vectors[i]) for i in range(n))
+    query = vectors[7] + 0.5 * vectors[8]
+    query /= np.linalg.norm(query)
+    exact = vectors.astype(np.float64) @ query.astype(np.float64)
+    cases = [
+        ({}, ~secret),
+        ({"member_boards": [5, 10]}, ~secret | np.isin(boards, [5, 10])),
+        ({"board_id": 3}, boards == 3),
+        ({"board_id": 5}, np.zeros(n, bool)),  # a secret board, and not the viewer's
+        ({"user_id": 2, "member_boards": [15]}, (~secret | (boards == 15)) & (creators == 2)),
+    ]
+    for filters, allowed in cases:
+        for k, floor in ((50, -1.0), (10, 0.1), (5000, 0.0)):
+            expected = [1000 + int(i) for i in np.flatnonzero(allowed & (exact >= floor))]
+            expected.sort(key=lambda pin_id: -exact[pin_id - 1000])
+            found = matrix.search(query, k=k, min_score=floor, **filters)  # type: ignore[arg-type]
+            assert [pin_id for pin_id, _ in found] == expected[:k]
+            assert [score for _, score in found] == pytest.approx(
+                [exact[p - 1000] for p in expected[:k]], abs=1e-6
+            )
+
+
+def test_vector_matrix_orders_equal_scores_newest_pin_first_whatever_the_row_order() -> None:
+    same, other = _unit(1, 1, 0), _unit(1, 0, 0)
+    matrix = VectorMatrix(dim=3)
+    matrix.upsert([(pin_id, 1, 1, False, same) for pin_id in (4, 9, 2, 7)])
+    matrix.upsert([(5, 1, 1, False, other)])
+    query = _unit(1, 1, 0.2)
+    assert [pid for pid, _ in matrix.search(query, k=5)] == [9, 7, 4, 2, 5]
+    assert [pid for pid, _ in matrix.search(query, k=2)] == [9, 7]  # a cut among ties keeps the newest
+    matrix.remove([9])  # moves the last row into the hole
+    assert [pid for pid, _ in matrix.search(query, k=3)] == [7, 4, 2]
+
+
+def test_vector_matrix_rejects_a_query_of_another_dimension() -> None:
+    matrix = VectorMatrix(dim=3)
+    matrix.upsert([(1, 1, 1, False, _unit(1, 0, 0))])
+    with pytest.raises(ValueError):
+        matrix.search(_unit(1, 0), k=1)
+
+
 def test_vector_matrix_upsert_replaces_and_remove_compacts() -> None:
     matrix = VectorMatrix(dim=2, capacity=1)
     matrix.upsert(

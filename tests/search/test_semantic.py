@@ -6,13 +6,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from tests.conftest import ALL_BACKENDS, REQUIRE_SERVICES
 from tests.factories import Account
 from tests.search.helpers import Maker, find, run_index_jobs, titles
 
 from pinhaven.accounts.scopes import ANONYMOUS, session_viewer
+from pinhaven.boards import service as boards_service
 from pinhaven.config import Settings, load_settings
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
@@ -87,6 +89,54 @@ def test_semantic_results_respect_privacy(
     assert titles(owner) == ["A young dog asleep on the sofa"] and owner.total_estimate == 1
 
 
+@pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
+def test_semantic_results_follow_privacy_and_moves_before_the_matrix_does(
+    ctx: AppContext, make: Maker, alice: Account, bob: Account, model: Any
+) -> None:
+    pets = make.board(alice, "Pets")
+    other = make.board(alice, "Animals")
+    dog = make.pin(alice, pets, title="A young dog asleep on the sofa")
+    make.pin(bob, make.board(bob, "Cars"), title="Vintage car engine repair")
+    index_everything(ctx)
+    assert titles(find(ctx, ANONYMOUS, "puppy")) == ["A young dog asleep on the sofa"]
+
+    owner = session_viewer(alice.user.id)
+    with session_scope(ctx.sessions) as db:
+        pins_service.update(db=db, viewer=owner, pin_id=dog, changes={"board_id": other})
+        boards_service.update(db=db, viewer=owner, board_id=other, privacy="SECRET")
+    # The in-process matrix still holds the pin as public on its old board: the database decides.
+    query = semantic.encoder().query_vector_nowait("puppy")
+    assert query is not None
+    stale = vectors.semantic_index(ctx.engine).matrix.search(query, board_id=pets, min_score=0.2)
+    assert [pin_id for pin_id, _ in stale] == [dog]
+    for outsider in (ANONYMOUS, session_viewer(bob.user.id)):
+        page = find(ctx, outsider, "puppy")
+        assert page.mode == "h" and page.items == [] and page.total_estimate == 0
+    assert find(ctx, owner, "puppy", board_id=pets).items == []
+    assert titles(find(ctx, owner, "puppy")) == ["A young dog asleep on the sofa"]
+
+
+def test_a_hybrid_search_reads_the_viewers_member_boards_once(
+    ctx: AppContext, make: Maker, alice: Account, model: Any
+) -> None:
+    board = make.board(alice, "Private", privacy="SECRET")
+    make.pin(alice, board, title="A young dog asleep on the sofa")
+    index_everything(ctx)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        page = find(ctx, session_viewer(alice.user.id), "dog")
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert page.mode == "h" and titles(page) == ["A young dog asleep on the sofa"]
+    # The keyword step (its FTS5 facets) and the semantic step (the matrix mask) share one read.
+    assert sum(statement.lstrip().startswith("SELECT boards.id") for statement in statements) == 1
+
+
 def test_answers_keyword_only_while_the_model_loads(
     ctx: AppContext, make: Maker, alice: Account, model: Any
 ) -> None:
@@ -150,3 +200,24 @@ def test_embed_missing_backfills_pins_without_vectors(
     assert handlers.embed_missing(ctx) == 0
     with session_scope(ctx.sessions) as db:
         assert len(db.scalars(select(PinTextVector.pin_id)).all()) == 3
+
+
+def test_query_vectors_are_encoded_on_one_torch_thread_and_the_setting_comes_back() -> None:
+    import torch
+
+    seen: list[int] = []
+
+    class ThreadRecordingModel:
+        def encode(self, texts: list[str], **_: object) -> np.ndarray:
+            seen.append(torch.get_num_threads())
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        encoder = semantic.Encoder(loader=ThreadRecordingModel)
+        encoder.encode(["a pin's text", "another"])  # jobs' batches keep the process setting
+        assert encoder.query_vector_nowait("puppy") is not None
+        assert seen == [2, semantic.QUERY_THREADS] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(previous)

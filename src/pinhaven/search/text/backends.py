@@ -12,7 +12,7 @@ are returned without ranking (`KeywordHits.capped`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, bindparam, or_, select
@@ -34,10 +34,22 @@ class Filters:
     viewer: Viewer
     board_id: int | None = None
     user_id: int | None = None
+    # Filters live for one search: what they read once (member boards) is kept here for its other steps.
+    _memo: dict[str, list[int]] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def member_boards(self, db: Session) -> list[int]:
+        """`secret_member_board_ids` of the viewer, read once per search (keyword and semantic steps)."""
+        if "member_boards" not in self._memo:
+            self._memo["member_boards"] = secret_member_board_ids(db, self.viewer)
+        return self._memo["member_boards"]
 
     def clauses(self) -> list[ColumnElement[bool]]:
         """WHERE clauses over `Pin` joined to `Board`: the privacy rule plus the filters."""
-        clauses = [visible_pins_clause(self.viewer)]
+        return [visible_pins_clause(self.viewer), *self.pin_clauses()]
+
+    def pin_clauses(self) -> list[ColumnElement[bool]]:
+        """The filters alone, over `Pin` (no privacy rule)."""
+        clauses = []
         if self.board_id is not None:
             clauses.append(Pin.board_id == self.board_id)
         if self.user_id is not None:

@@ -22,7 +22,6 @@ from pinhaven.search.text.backends import (
     Filters,
     KeywordHits,
     is_prefix_word,
-    secret_member_board_ids,
 )
 
 TEXT_COLUMNS = "{title description alt_text board_name domain}"
@@ -67,7 +66,7 @@ class SqliteFts:
     name = "sqlite-fts5"
 
     def search(self, db: Session, *, words: Sequence[str], filters: Filters, limit: int) -> KeywordHits:
-        member_boards = secret_member_board_ids(db, filters.viewer)
+        member_boards = filters.member_boards(db)
         # A word that alone matches more than RANK_CAP documents is complete and common: expanding it as a
         # prefix (merging the doclists of every longer word) costs the most and changes results the least.
         prefixes = [

@@ -10,9 +10,11 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,10 @@ log = logging.getLogger("pinhaven.search")
 
 MODEL_ID = "all-MiniLM-L6-v2"
 DIM = 384
+# Torch threads for a query embedding (a few tokens). Its default, every core, spins its OpenMP team on busy
+# cores: 60–360 ms per query at load 5 on 2 cores, against 13–28 ms on one thread (an idle machine would
+# gain at most half of that from a second core).
+QUERY_THREADS = 1
 
 Loader = Callable[[], Any]  # returns an object with sentence-transformers' `encode`
 
@@ -51,7 +57,7 @@ class Encoder:
         self._error: str | None = None
         self._loading: threading.Thread | None = None
         self._load_lock = threading.Lock()
-        self._encode_lock = threading.Lock()  # one encode at a time: torch already uses every core
+        self._encode_lock = threading.Lock()  # one encode at a time: each may use every core
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._cache_size = cache_size
@@ -105,10 +111,11 @@ class Encoder:
         except RuntimeError:
             pass  # recorded in self._error
 
-    def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        """L2-normalised float32 embeddings, one row per text (loads the model if needed)."""
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, threads: int | None = None) -> np.ndarray:
+        """L2-normalised float32 embeddings, one row per text (loads the model if needed); `threads`
+        sets torch's intra-op threads for this call (else the process's setting)."""
         model = self.load()
-        with self._encode_lock:
+        with self._encode_lock, _intra_op_threads(threads):
             vectors = model.encode(
                 list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True
             )
@@ -125,13 +132,29 @@ class Encoder:
         if self._model is None:
             self.start_loading()
             return None
-        vector = self.encode([key])[0]
+        vector = self.encode([key], threads=QUERY_THREADS)[0]
         vector.setflags(write=False)
         with self._cache_lock:
             self._cache[key] = vector
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return vector
+
+
+@contextmanager
+def _intra_op_threads(count: int | None) -> Iterator[None]:
+    """torch's intra-op thread count for the block. torch has only a process-wide setting, so it is put
+    back afterwards; encodes hold the encode lock, and other torch users merely run narrower meanwhile."""
+    torch = sys.modules.get("torch")  # never imported: the model is not a torch model (tests' fakes)
+    previous = torch.get_num_threads() if torch is not None and count is not None else None
+    if torch is None or previous is None or previous == count:
+        yield
+        return
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 _encoder: Encoder | None = None

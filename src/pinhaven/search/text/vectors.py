@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import faiss
 import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -134,22 +135,42 @@ class VectorMatrix:
         """Top-k (pin_id, cosine) among rows the filters allow: public boards plus `member_boards`."""
         with self._lock:
             n = self._size
-            if n == 0:
+            if n == 0 or k <= 0:
                 return []
             allowed = ~self._secret[:n]
-            if len(member_boards):
-                allowed |= np.isin(self._boards[:n], np.asarray(member_boards, dtype=np.int64))
+            if len(member_boards):  # only secret rows can be let back in: look at those alone
+                hidden = np.flatnonzero(~allowed)
+                members = np.asarray(member_boards, dtype=np.int64)
+                allowed[hidden[np.isin(self._boards[hidden], members)]] = True
             if board_id is not None:
                 allowed &= self._boards[:n] == board_id
             if user_id is not None:
                 allowed &= self._creators[:n] == user_id
-            scores = self._vectors[:n] @ np.asarray(query, dtype=np.float32)
-            scores[~allowed] = -np.inf
-            scores[scores < min_score] = -np.inf
-            k = min(k, n)
-            top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
-            top = top[np.argsort(-scores[top], kind="stable")]
-            return [(int(self._ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
+            scores = _dot_products(self._vectors[:n], query)
+            # Only rows that pass the filters and the floor compete (NaN scores fail `>=` too).
+            rows = np.flatnonzero((scores >= min_score) & allowed)
+            if len(rows) > k:
+                # Every row tied with the k-th best stays in, so the cut below does not depend on
+                # argpartition's arbitrary order among equal scores.
+                kth = np.partition(scores[rows], len(rows) - k)[len(rows) - k]
+                rows = rows[scores[rows] >= kth]
+            # Best first; equal scores (pins with identical text) newest pin first, as keyword results.
+            rows = rows[np.lexsort((-self._ids[rows], -scores[rows]))][:k]
+            return list(zip(self._ids[rows].tolist(), scores[rows].tolist(), strict=True))
+
+
+def _dot_products(matrix: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """`matrix @ query` for a C-contiguous float32 matrix, through FAISS's SIMD kernel: about twice as fast
+    as NumPy's BLAS matrix-vector product here, which a search's time is mostly made of."""
+    query = np.ascontiguousarray(query, dtype=np.float32)
+    # FAISS reads raw buffers: anything but the exact layout goes through NumPy (which checks shapes).
+    if query.shape != (matrix.shape[1],) or not matrix.flags.c_contiguous or matrix.dtype != np.float32:
+        return np.asarray(matrix @ query, dtype=np.float32)
+    scores = np.empty(len(matrix), dtype=np.float32)
+    faiss.fvec_inner_products_ny(  # type: ignore[attr-defined]  # missing from faiss's stubs
+        faiss.swig_ptr(scores), faiss.swig_ptr(query), faiss.swig_ptr(matrix), matrix.shape[1], len(matrix)
+    )
+    return scores
 
 
 class SemanticIndex:
