@@ -31,6 +31,7 @@ from pinhaven.search.visual.service import (
     Scored,
     find_duplicates,
     load_image,
+    ranking_weights,
     search_similar,
     visual_service,
 )
@@ -168,14 +169,13 @@ async def search_visual(
             assert body is not None
             img, image_id = _pin_query(ctx, db, viewer, body)
             exclude = [image_id]  # the pin itself and its saves are not "similar pins"
-        s = ctx.settings
         found = search_similar(
             db=db,
             service=visual_service(ctx),
             viewer=viewer,
             image=img,
             limit=limit,
-            weights=(s.visual_weight_similarity, s.visual_weight_engagement, s.visual_weight_quality),
+            weights=ranking_weights(ctx.settings),
             exclude_image_ids=exclude,
         )
         return VisualPinPage(items=_items(db, viewer, base_url, found), bookmark=None)

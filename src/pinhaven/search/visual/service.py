@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import visible_pin_ids
+from pinhaven.config import Settings
 from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
@@ -53,6 +54,7 @@ __all__ = [
     "VisualService",
     "embed_image",
     "load_image",
+    "ranking_weights",
     "stored_hashes",
     "visual_service",
     "whitening_path",
@@ -383,6 +385,15 @@ class Scored:
     score: float
     similarity: float
     kind: str = "similar"  # similar | exact | near
+
+
+def ranking_weights(settings: Settings) -> tuple[float, float, float]:
+    """(visual similarity, engagement, quality) weights of visual search ranking, from settings."""
+    return (
+        settings.visual_weight_similarity,
+        settings.visual_weight_engagement,
+        settings.visual_weight_quality,
+    )
 
 
 def rerank(

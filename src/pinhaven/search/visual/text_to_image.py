@@ -27,6 +27,7 @@ from pinhaven.search.visual.service import (
     Scored,
     VisualService,
     _images,
+    ranking_weights,
     rerank,
     visual_service,
 )
@@ -140,12 +141,11 @@ def search_text_body(
 
 def search_text(ctx: AppContext, db: Session, viewer: Viewer, text: str, limit: int) -> list[Scored]:
     """`search_by_text` with the process's visual service and the ranking weights from settings."""
-    s = ctx.settings
     return search_by_text(
         db=db,
         service=visual_service(ctx),
         viewer=viewer,
         text=text,
         limit=limit,
-        weights=(s.visual_weight_similarity, s.visual_weight_engagement, s.visual_weight_quality),
+        weights=ranking_weights(ctx.settings),
     )
