@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,7 @@ from tests.search.helpers import Maker, find, run_index_jobs, titles
 
 from pinhaven.accounts.scopes import ANONYMOUS, session_viewer
 from pinhaven.boards import service as boards_service
-from pinhaven.config import Settings, load_settings
+from pinhaven.config import Settings
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
 from pinhaven.jobs.models import Job
@@ -38,16 +37,8 @@ def model() -> Any:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return load_settings(
-        env={},
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        password_hash_fast=True,
-        worker_threads=0,
-        secret_key="test-secret-key",
-        semantic_search=True,
-    )
+def settings(settings: Settings) -> Settings:
+    return settings.with_overrides(semantic_search=True)  # the package conftest's, with MiniLM on
 
 
 def index_everything(ctx: AppContext) -> None:
