@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -41,6 +42,16 @@ def _storage_uri(value: str) -> str:
     return value
 
 
+def _media_store_uri(value: str) -> str:
+    value = value.strip()
+    if value in ("", "local"):
+        return "local"
+    bucket = value.removeprefix("s3://").split("/", 1)[0]
+    if not value.startswith("s3://") or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+        raise ValueError("expected local or s3://BUCKET[/prefix]")
+    return value.rstrip("/")
+
+
 def _str_tuple(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
@@ -54,6 +65,11 @@ class Settings:
     base_url: str = ""  # empty: taken from each request (Host header)
     secret_key: str = field(default="", repr=False)  # empty: generated once, kept in data_dir/secret_key
     media_dir: Path | None = None  # empty: data_dir/media
+    media_store: str = "local"  # local (media_dir) | s3://BUCKET[/prefix]
+    s3_endpoint_url: str = ""  # empty: AWS; else e.g. http://seaweed:8333 (MinIO, SeaweedFS, R2, ...)
+    s3_region: str = ""  # empty: boto3's default (AWS_REGION / AWS_DEFAULT_REGION)
+    media_public_base_url: str = ""  # empty: every media URL goes through this app
+    media_sweep_interval_seconds: float = 3600.0  # orphan sweep period (0: never swept automatically)
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 50_000_000
     max_request_bytes: int = 32 * 1024 * 1024  # base64 of a max upload plus JSON around it
@@ -104,6 +120,11 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "base_url": lambda v: v.rstrip("/"),
     "secret_key": str,
     "media_dir": lambda v: Path(v) if v else None,
+    "media_store": _media_store_uri,
+    "s3_endpoint_url": lambda v: v.strip().rstrip("/"),
+    "s3_region": str.strip,
+    "media_public_base_url": lambda v: v.strip().rstrip("/"),
+    "media_sweep_interval_seconds": float,
     "max_upload_bytes": int,
     "max_pixels": int,
     "max_request_bytes": int,
@@ -169,6 +190,14 @@ SETTINGS_DOC: dict[str, str] = {
     "base_url": "Public URL of this instance (absolute media URLs); empty derives it from each request.",
     "secret_key": "Key that signs session cookies and CSRF tokens; empty generates one in the data dir.",
     "media_dir": "Folder for media files; empty means `<data_dir>/media`.",
+    "media_store": "Where media files live: `local` (the media folder) or `s3://BUCKET[/prefix]` "
+    "(S3-compatible object storage, needs the `s3` extra; credentials from the standard AWS_* variables).",
+    "s3_endpoint_url": "S3 endpoint for non-AWS object stores (MinIO, SeaweedFS, R2, ...); empty means AWS.",
+    "s3_region": "S3 region; empty leaves it to boto3 (AWS_REGION / AWS_DEFAULT_REGION).",
+    "media_public_base_url": "Base URL (a CDN or public bucket) that public images' variant URLs point at; "
+    "secret images are always served by the app. Empty: every media URL points at the app.",
+    "media_sweep_interval_seconds": "How often one process of the instance deletes media files no image "
+    "row claims (after a one-hour grace period); 0 disables the automatic sweep.",
     "max_upload_bytes": "Largest accepted image upload, in bytes (413 above it).",
     "max_pixels": "Largest accepted image, in pixels (width × height), checked before decoding.",
     "max_request_bytes": "Largest accepted request body, in bytes (413 above it).",
