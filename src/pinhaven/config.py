@@ -37,7 +37,7 @@ def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def _storage_uri(value: str) -> str:
-    if value != "memory://" and not value.startswith(("redis://", "rediss://", "redis+unix://")):
+    if value not in ("", "memory://") and not value.startswith(("redis://", "rediss://", "redis+unix://")):
         raise ValueError("expected memory:// or a redis:// URI")
     return value
 
@@ -50,6 +50,12 @@ def _media_store_uri(value: str) -> str:
     if not value.startswith("s3://") or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
         raise ValueError("expected local or s3://BUCKET[/prefix]")
     return value.rstrip("/")
+
+
+def _cache_uri(value: str) -> str:
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected empty (in-process) or a redis:// URI")
+    return value
 
 
 def _str_tuple(value: str) -> tuple[str, ...]:
@@ -86,7 +92,9 @@ class Settings:
     require_services: bool = False
     log_level: str = "info"
     semantic_search: bool = True  # MiniLM vectors fused into text search (needs the `semantic` extra)
-    rate_limit_storage: str = "memory://"  # or redis://host:6379/0: limits shared by every process
+    rate_limit_storage: str = ""  # empty: cache_url when set, else memory://; or redis://host:6379/0
+    cache_url: str = ""  # empty: in-process cache; redis://host:6379/N: one cache shared by every host
+    cache_key_prefix: str = ""  # empty: derived from the database URL (hosts of one instance share it)
     visual_model: str = "builtin"  # builtin (weight-free) | clip (needs the `clip` extra and weights)
     clip_model: str = "ViT-B-32"  # open_clip architecture, when visual_model is clip
     clip_weights: str = "openai"  # a tag fetched into <data_dir>/models/clip, a weights file, or "random"
@@ -142,6 +150,8 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "log_level": str,
     "semantic_search": _bool,
     "rate_limit_storage": _storage_uri,
+    "cache_url": _cache_uri,
+    "cache_key_prefix": str,
     "visual_model": str,
     "clip_model": str,
     "clip_weights": str,
@@ -215,7 +225,13 @@ SETTINGS_DOC: dict[str, str] = {
     "log_level": "Log level for `serve` and `worker`.",
     "semantic_search": "Embed pins with MiniLM and fuse meaning-based results into text search "
     "(needs the `semantic` extra; off: keyword search only).",
-    "rate_limit_storage": "Where rate-limit counters live: `memory://` (each process counts alone) or "
+    "cache_url": "Where caches live: empty = in this process (tokens, board pages, related pins, feed sessions, "
+    "candidate sources); `redis://host:6379/N` = one cache shared by every process and host, invalidated across "
+    "hosts on writes (needs the `redis` extra).",
+    "cache_key_prefix": "Prefix of this instance's keys in the shared cache; empty derives one from the database "
+    "URL (password left out). Set it when hosts spell the database URL differently.",
+    "rate_limit_storage": "Where rate-limit counters live: empty = `cache_url` when that is set, else "
+    "`memory://`; `memory://` (each process counts alone) or "
     "`redis://host:6379/0` (every process and host shares the allowance; needs the `redis` extra).",
     "visual_model": "Image embedder for visual search: `builtin` (weight-free, whitened by `pinhaven reindex`) "
     "or `clip` (needs the `clip` extra and fetched weights).",

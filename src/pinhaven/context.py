@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from pinhaven.accounts import passwords, token_cache
+from pinhaven import cache as caches
+from pinhaven.accounts import passwords
 from pinhaven.config import Settings
 from pinhaven.db import ids
 from pinhaven.db.engine import SessionFactory, make_engine, make_session_factory
@@ -28,16 +29,23 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     """Connect to the database (migrating it unless told not to) and configure process-wide knobs."""
     ids.configure(settings.shard_id)
     passwords.configure(fast=settings.password_hash_fast)
-    token_cache.TOKENS.configure(settings.data_dir)  # every process of this instance sees revocations at once
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
-    sessions = make_session_factory(engine)
+    # Every session carries the instance's cache, so services that only hold a session can invalidate it.
+    cache = caches.make_cache(settings)
+    sessions = make_session_factory(engine, info=caches.session_info(cache))
     read_sessions = (
-        make_session_factory(make_engine(url, sqlite_read_only=True))
+        make_session_factory(make_engine(url, sqlite_read_only=True), info=caches.session_info(cache))
         if url.startswith("sqlite")
         else sessions
     )
-    return AppContext(settings=settings, engine=engine, sessions=sessions, read_sessions=read_sessions)
+    return AppContext(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        read_sessions=read_sessions,
+        services={caches.SERVICE_KEY: cache},
+    )

@@ -48,7 +48,9 @@ def limit_storage(ctx: AppContext) -> Storage:
     """The process's rate-limit storage (one for every limiter, created on first use)."""
     storage: Storage | None = ctx.services.get(SERVICE_KEY)
     if storage is None:
-        storage = ctx.services.setdefault(SERVICE_KEY, make_storage(ctx.settings.rate_limit_storage))
+        # Unset, limits follow the cache: an operator who shares the cache shares the allowances too.
+        uri = ctx.settings.rate_limit_storage or ctx.settings.cache_url
+        storage = ctx.services.setdefault(SERVICE_KEY, make_storage(uri))
     return storage
 
 

@@ -20,7 +20,8 @@ from tests.factories import Account, media_source
 
 from pinhaven.accounts import service as accounts_service
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.accounts.token_cache import TOKENS, TokenCache
+from pinhaven.accounts.token_cache import TokenCache, tokens_of
+from pinhaven.cache import MemoryCache
 from pinhaven.config import Settings
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
@@ -171,7 +172,8 @@ def test_a_revocation_by_another_process_reaches_the_cache(
     alice: Account,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(TOKENS, "ttl", 600.0)  # outlives the subprocess: only the stamp can drop the entry
+    # Outlives the subprocess: only the stamp can drop the entry.
+    monkeypatch.setattr(tokens_of(ctx), "ttl", 600.0)
     assert client.get("/v5/user_account", headers=alice.headers).status_code == 200  # cached now
     with session_scope(ctx.sessions) as db:
         token_id = accounts_service.list_tokens(db=db, user=alice.user)[0].id
@@ -192,9 +194,7 @@ def test_a_revocation_by_another_process_reaches_the_cache(
 
 def test_token_cache_entries_expire_and_die_with_a_newer_stamp(tmp_path: Path) -> None:
     viewer = Viewer(user_id=1, scopes=frozenset({"pins:read"}), via="token")
-    mine, other_process = TokenCache(ttl=60), TokenCache(ttl=60)
-    mine.configure(tmp_path)
-    other_process.configure(tmp_path)
+    mine, other_process = TokenCache(MemoryCache(tmp_path), ttl=60), TokenCache(MemoryCache(tmp_path), ttl=60)
     mine.put("hash", viewer, mine.stamp())
     assert mine.get("hash") == viewer
     other_process.bump_generation()
@@ -204,7 +204,7 @@ def test_token_cache_entries_expire_and_die_with_a_newer_stamp(tmp_path: Path) -
     other_process.bump_generation()
     mine.put("hash", viewer, before)
     assert mine.get("hash") is None
-    short = TokenCache(ttl=0.01)
+    short = TokenCache(MemoryCache(None), ttl=0.01)
     short.put("hash", viewer, short.stamp())
     time.sleep(0.05)
     assert short.get("hash") is None

@@ -8,7 +8,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts.models import ApiToken, User
 from pinhaven.accounts.passwords import hash_password, verify_password
 from pinhaven.accounts.scopes import DEFAULT_TOKEN_SCOPES, Viewer, parse_scopes
-from pinhaven.accounts.token_cache import TOKENS
+from pinhaven.accounts.token_cache import GENERATION as TOKENS_GENERATION
+from pinhaven.accounts.token_cache import TokenCache
+from pinhaven.cache import bump_on_commit, cache_for
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import SessionFactory, session_scope
 from pinhaven.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -195,14 +197,12 @@ def revoke_token(*, db: Session, user: User, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.flush()
-        TOKENS.forget(token.token_hash)
+        cache = cache_for(db)
+        if cache is not None:
+            TokenCache(cache).forget(token.token_hash)
         # Only once committed: a process that re-reads the token before the commit must drop it afterwards.
-        event.listen(db, "after_commit", _invalidate_cached_tokens, once=True)
+        bump_on_commit(db, [TOKENS_GENERATION])
     return token
-
-
-def _invalidate_cached_tokens(_session: Session) -> None:
-    TOKENS.bump_generation()
 
 
 def viewer_for_token(*, db: Session, plaintext: str) -> tuple[Viewer, int | None]:
@@ -219,23 +219,25 @@ def viewer_for_token(*, db: Session, plaintext: str) -> tuple[Viewer, int | None
     return viewer, token.id if stale else None
 
 
-def cached_viewer(*, plaintext: str) -> Viewer | None:
-    """The viewer for a bearer token this process resolved less than a second ago (no database access)."""
-    return TOKENS.get(_token_hash(plaintext))
+def cached_viewer(*, tokens: TokenCache, plaintext: str) -> Viewer | None:
+    """The viewer for a bearer token resolved lately and not revoked since (no database access)."""
+    return tokens.get(_token_hash(plaintext))
 
 
-def resolve_token(*, read_sessions: SessionFactory, sessions: SessionFactory, plaintext: str) -> Viewer:
+def resolve_token(
+    *, read_sessions: SessionFactory, sessions: SessionFactory, tokens: TokenCache, plaintext: str
+) -> Viewer:
     """The viewer for a bearer token, read in a short transaction of its own and then cached.
 
     Unauthorized when the token is unknown or revoked (never cached). A stale `last_used_at` is stamped in
     another short transaction: callers resolve the viewer before their own transaction takes any lock.
     """
-    stamp = TOKENS.stamp()  # before the read: a revocation committed after it invalidates what we cache
+    stamp = tokens.stamp()  # before the read: a revocation committed after it invalidates what we cache
     with read_sessions() as db:
         viewer, stale_token_id = viewer_for_token(db=db, plaintext=plaintext)
     if stale_token_id is not None:
         record_token_use(sessions=sessions, token_id=stale_token_id)
-    TOKENS.put(_token_hash(plaintext), viewer, stamp)
+    tokens.put(_token_hash(plaintext), viewer, stamp)
     return viewer
 
 

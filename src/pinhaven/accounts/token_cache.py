@@ -1,95 +1,71 @@
-"""Bearer token → `Viewer`, remembered for a second so a busy client costs no token query per request.
+"""Bearer token → `Viewer`, cached so a busy client costs no token query per request.
 
-Revocation still takes effect at once:
-  * `forget` drops the token in this process when it is revoked;
-  * after the revoking transaction commits, `bump_generation` appends a byte to a stamp file in the data
-    directory that every process (server workers, the CLI) checks with one `stat` per lookup: entries cached
-    under an older stamp (a smaller size) are dead.
-The TTL bounds what is left: processes that share the database but not the data directory (other hosts).
+The entries live in the instance's cache (`pinhaven.cache`), versioned by the `tokens` generation:
+  * a revoke drops the token's entry at once and bumps `tokens` after its transaction commits, which kills
+    every entry cached before it, on every process that shares the generation;
+  * a lookup takes the generation *before* reading the token, so a read that raced with a revocation is
+    cached under the old generation and never served.
+In process (the default) the generation is a stamp file in the data dir, checked with one `stat` per lookup:
+every process serving the instance from this host sees a revocation at once, and the 1-second TTL bounds
+what is left (processes that share the database but not the data dir). With Redis (`cache_url`) the
+generation is shared by every host and read in the same round trip as the entry, so a revocation is seen by
+the next request anywhere; entries then live longer (`SHARED_TTL_SECONDS`) because nothing relies on expiry.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import time
-from dataclasses import dataclass
-from pathlib import Path
+import json
+from typing import TYPE_CHECKING
 
 from pinhaven.accounts.scopes import Viewer
+from pinhaven.cache import Cache, Generation, cache_of
 
-log = logging.getLogger("pinhaven.accounts")
+if TYPE_CHECKING:
+    from pinhaven.context import AppContext
 
 TTL_SECONDS = 1.0
-MAX_ENTRIES = 10_000
-STAMP_FILE = "token-revocations.stamp"
-
-# (inode, size) of the stamp file, None while it does not exist. The size grows by one per revocation, so a
-# stamp never comes back (mtimes can repeat within a clock tick).
-Stamp = tuple[int, int] | None
-
-
-@dataclass(frozen=True)
-class _Entry:
-    viewer: Viewer
-    stamp: Stamp
-    expires: float
+SHARED_TTL_SECONDS = 60.0
+GENERATION = "tokens"
+SERVICE_KEY = "accounts.tokens"
 
 
 class TokenCache:
-    """Token hash → Viewer with a short TTL and a cross-process invalidation stamp."""
+    """Token hash → Viewer in `cache`, invalidated by the `tokens` generation."""
 
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, _Entry] = {}
-        self._stamp_path: Path | None = None
+    def __init__(self, cache: Cache, ttl: float | None = None) -> None:
+        self.cache = cache
+        self.ttl = ttl if ttl is not None else (SHARED_TTL_SECONDS if cache.shared else TTL_SECONDS)
 
-    def configure(self, data_dir: Path) -> None:
-        """Use `data_dir`'s stamp file (every process serving one instance shares it)."""
-        self._stamp_path = data_dir / STAMP_FILE
-        self._entries.clear()
+    @staticmethod
+    def _key(token_hash: str) -> str:
+        return f"token:{token_hash}"
 
-    def stamp(self) -> Stamp:
-        """The current invalidation stamp; take it *before* reading a token so a racing revoke is noticed."""
-        if self._stamp_path is None:
-            return None
-        try:
-            st = os.stat(self._stamp_path)
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_size)
+    def stamp(self) -> Generation:
+        """The current generation; take it *before* reading a token so a racing revoke is noticed."""
+        return self.cache.generation(GENERATION)
 
     def get(self, token_hash: str) -> Viewer | None:
-        entry = self._entries.get(token_hash)
-        if entry is None:
+        value, _ = self.cache.get_versioned(self._key(token_hash), GENERATION)
+        if value is None:
             return None
-        if entry.expires < time.monotonic() or entry.stamp != self.stamp():
-            self._entries.pop(token_hash, None)
-            return None
-        return entry.viewer
+        user_id, scopes = json.loads(value)
+        return Viewer(user_id=user_id, scopes=frozenset(scopes), via="token")
 
-    def put(self, token_hash: str, viewer: Viewer, stamp: Stamp) -> None:
+    def put(self, token_hash: str, viewer: Viewer, stamp: Generation) -> None:
         """Remember a viewer read from the database after `stamp` was taken."""
-        if len(self._entries) >= MAX_ENTRIES:  # many distinct tokens: start over rather than track ages
-            self._entries.clear()
-        self._entries[token_hash] = _Entry(viewer, stamp, time.monotonic() + self.ttl)
+        value = json.dumps([viewer.user_id, sorted(viewer.scopes)]).encode()
+        self.cache.set_versioned(self._key(token_hash), stamp, value, self.ttl)
 
     def forget(self, token_hash: str) -> None:
-        self._entries.pop(token_hash, None)
+        self.cache.delete(self._key(token_hash))
 
     def bump_generation(self) -> None:
-        """Invalidate every process's cache (this one's at once, the others' at their next lookup)."""
-        self._entries.clear()
-        if self._stamp_path is None:
-            return
-        try:
-            with open(self._stamp_path, "ab") as stamp_file:  # O_APPEND: concurrent bumps each add a byte
-                stamp_file.write(b".")
-        except OSError:
-            log.warning(
-                "could not write %s; other processes notice revocations after %ss", self._stamp_path, self.ttl
-            )
+        """Invalidate every cached token (this process's at once, the others' at their next lookup)."""
+        self.cache.bump(GENERATION)
 
 
-# One per process: tokens are random, so entries of different instances (tests) never collide.
-TOKENS = TokenCache()
+def tokens_of(ctx: AppContext) -> TokenCache:
+    tokens: TokenCache | None = ctx.services.get(SERVICE_KEY)
+    if tokens is None:
+        tokens = ctx.services.setdefault(SERVICE_KEY, TokenCache(cache_of(ctx)))
+    return tokens

@@ -68,8 +68,9 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> SessionFactory:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, *, info: dict[str, Any] | None = None) -> SessionFactory:
+    """`info` is copied into every session's `Session.info` (the context's cache, for invalidation on commit)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info=info)
 
 
 def dialect_name(session_or_engine: Session | Engine) -> str:
