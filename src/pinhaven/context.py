@@ -29,6 +29,9 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     """Connect to the database (migrating it unless told not to) and configure process-wide knobs."""
     ids.configure(settings.shard_id)
     passwords.configure(fast=settings.password_hash_fast)
+    from pinhaven.media.service import configure_public_base_url  # (media imports this module)
+
+    configure_public_base_url(settings.media_public_base_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     engine = make_engine(url)

@@ -16,6 +16,9 @@ def start_background(ctx: AppContext) -> None:
         pool = WorkerPool(ctx, ctx.settings.worker_threads)
         pool.start()
         ctx.services[WORKER_POOL] = pool
+        from pinhaven.media import sweeper
+
+        sweeper.start(ctx)  # one process of the instance sweeps orphaned media files each interval
     from pinhaven.discovery import service as discovery
     from pinhaven.search.text.handlers import warm_up as warm_up_text_search
 
@@ -30,6 +33,9 @@ def stop_background(ctx: AppContext) -> None:
     from pinhaven.discovery import service as discovery
 
     discovery.stop(ctx)
+    from pinhaven.media import sweeper
+
+    sweeper.stop(ctx)
     pool = ctx.services.pop(WORKER_POOL, None)
     if pool is not None:
         # Each thread finishes its current job; one still busy at the timeout is rerun after its lease expires.

@@ -20,7 +20,8 @@ def profile_image_url(db: Session, user: User, base_url: str, size: str = "150x1
     if user.profile_image_id is None:
         return ""
     image = db.get(MediaImage, user.profile_image_id)
-    return variant_url(image, size, base_url=base_url) if image else ""
+    # Profile pictures are public (media.service.access_image): the public media base may serve them.
+    return variant_url(image, size, base_url=base_url, public=True) if image else ""
 
 
 def present_account(*, db: Session, viewer: Viewer, user: User, base_url: str) -> AccountRead:

@@ -59,6 +59,7 @@ def present_boards(*, db: Session, boards: Sequence[Board], base_url: str) -> li
         cover = next(
             (img for pid, img in images if pid == board.cover_pin_id), images[0][1] if images else None
         )
+        public = board.privacy == "PUBLIC"  # a secret board's cover never leaves the app's authorisation
         result.append(
             BoardRead(
                 id=str(board.id),
@@ -72,9 +73,12 @@ def present_boards(*, db: Session, boards: Sequence[Board], base_url: str) -> li
                 follower_count=max(board.follower_count, 0),
                 collaborator_count=max(board.collaborator_count, 0),
                 media=BoardMedia(
-                    image_cover_url=variant_url(cover, "400x300", base_url=base_url) if cover else None,
+                    image_cover_url=(
+                        variant_url(cover, "400x300", base_url=base_url, public=public) if cover else None
+                    ),
                     pin_thumbnail_urls=[
-                        variant_url(img, "150x150", base_url=base_url) for _, img in images[:THUMBNAILS]
+                        variant_url(img, "150x150", base_url=base_url, public=public)
+                        for _, img in images[:THUMBNAILS]
                     ],
                 ),
             )

@@ -277,11 +277,15 @@ def run_until_signalled(ctx: AppContext, *, threads: int, kinds: list[str] | Non
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    from pinhaven.media import sweeper  # one process of the instance sweeps orphaned media each interval
+
     try:
         pool.start()
+        sweeper.start(ctx)
         log.info("worker %s: %s threads on %s", worker_id("main"), threads, ctx.engine.url.render_as_string())
         while not stop.wait(0.5):
             pass
+        sweeper.stop(ctx)
         pool.stop(timeout=None)
     finally:
         for sig, handler in previous.items():

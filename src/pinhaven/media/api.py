@@ -55,6 +55,7 @@ def get_media(
         sha256=sha256,
         name=name,
         accept=request.headers.get("accept"),
+        lock_engine=ctx.engine,  # a cold variant is rendered once across every host
     )
     headers = _headers(media)
     if _etag_matches(request.headers.get("if-none-match"), media.etag):

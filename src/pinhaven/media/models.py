@@ -31,3 +31,14 @@ class MediaImage(IdMixin, Base):
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class MediaLock(Base):
+    """A lease one process holds across every host: `name` is what it guards (a variant being rendered on
+    demand, the periodic orphan sweep), `expires_at` when others may take it over (a holder that died)."""
+
+    __tablename__ = "media_locks"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column()

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from typing import Any
 
 from PIL import Image
 from sqlalchemy import exists, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,10 +43,10 @@ from pinhaven.db.engine import SessionFactory
 from pinhaven.errors import NotFound
 from pinhaven.jobs.pipeline import on_image_ready
 from pinhaven.jobs.service import enqueue
-from pinhaven.media import colour, variants
+from pinhaven.media import colour, locks, variants
 from pinhaven.media.models import MediaImage
 from pinhaven.media.processing import normalise_upload
-from pinhaven.media.store import TRASH_PREFIX, LocalMediaStore, MediaStore
+from pinhaven.media.store import TRASH_PREFIX, MediaStore, open_media_store
 from pinhaven.pins.models import Pin
 
 __all__ = [
@@ -80,10 +82,10 @@ _RENDER_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
 
 def media_store(ctx: AppContext) -> MediaStore:
-    """The process's media store (created on first use, rooted at the configured media folder)."""
+    """The process's media store (created on first use: the media folder, or the `media_store` bucket)."""
     store: MediaStore | None = ctx.services.get("media_store")
     if store is None:
-        store = ctx.services.setdefault("media_store", LocalMediaStore(ctx.settings.resolved_media_dir))
+        store = ctx.services.setdefault("media_store", open_media_store(ctx.settings))
     return store
 
 
@@ -240,9 +242,32 @@ def _ext(fmt: str) -> str:
     raise ValueError(f"unknown image format {fmt!r}: use webp, jpg or auto")
 
 
-def variant_url(image: MediaImage, key: str, *, base_url: str, fmt: str = "webp") -> str:
-    """Absolute URL of one variant (`fmt`: webp, jpg, or auto for Accept negotiation)."""
-    prefix = f"{base_url.rstrip('/')}/media/{image.sha256[:2]}/{image.sha256}/"
+_public_base: dict[str, str] = {"url": ""}
+
+
+def configure_public_base_url(url: str) -> None:
+    """Where public images' URLs point (`media_public_base_url`); set once per process by `build_context`."""
+    _public_base["url"] = url.rstrip("/")
+
+
+def public_base_url(public: bool) -> str:
+    """The public media base for an image anyone may see (`public`), else "" (URLs name this app).
+
+    Only public images get it (a CDN may cache them for everyone): a secret image's URL always names this
+    app, which checks the viewer on every request."""
+    return _public_base["url"] if public else ""
+
+
+def _media_prefix(base_url: str, public_base: str) -> str:
+    return public_base or f"{base_url.rstrip('/')}/media"
+
+
+def variant_url(
+    image: MediaImage, key: str, *, base_url: str, fmt: str = "webp", public: bool = False
+) -> str:
+    """Absolute URL of one variant (`fmt`: webp, jpg, or auto for Accept negotiation). `public`: the image is
+    shown where anyone may see it (a public board, a profile picture): the public media base may serve it."""
+    prefix = f"{_media_prefix(base_url, public_base_url(public))}/{image.sha256[:2]}/{image.sha256}/"
     if key == "originals":
         return prefix + variants.original_key(image.sha256, image.original_format).rsplit("/", 1)[1]
     if key not in variants.WIDTH_VARIANTS and key not in variants.CROP_VARIANTS:
@@ -250,15 +275,20 @@ def variant_url(image: MediaImage, key: str, *, base_url: str, fmt: str = "webp"
     return prefix + key + _ext(fmt)
 
 
-def image_urls(image: MediaImage, *, base_url: str, fmt: str = "webp") -> dict[str, dict[str, int | str]]:
-    """Every variant → {width, height, url}; sizes follow from the original, valid before processing ends."""
-    cached = _image_urls(image.sha256, image.width, image.height, image.original_format, base_url, fmt)
+def image_urls(
+    image: MediaImage, *, base_url: str, fmt: str = "webp", public: bool = False
+) -> dict[str, dict[str, int | str]]:
+    """Every variant → {width, height, url}; sizes follow from the original, valid before processing ends.
+    `public`: see `variant_url`."""
+    cached = _image_urls(
+        image.sha256, image.width, image.height, image.original_format, base_url, fmt, public_base_url(public)
+    )
     return {key: dict(value) for key, value in cached.items()}
 
 
 @lru_cache(maxsize=8192)
 def _image_urls(
-    sha256: str, width: int, height: int, original_format: str, base_url: str, fmt: str
+    sha256: str, width: int, height: int, original_format: str, base_url: str, fmt: str, public_base: str
 ) -> dict[str, dict[str, int | str]]:
     # Pure function of the image's content key and size: every pin list recomputes it otherwise.
     image = MediaImage(sha256=sha256, width=width, height=height, original_format=original_format)
@@ -268,7 +298,7 @@ def _image_urls(
         urls[key] = {
             "width": variant_width,
             "height": variant_height,
-            "url": variant_url(image, key, base_url=base_url, fmt=fmt),
+            "url": variant_url(image, key, base_url=base_url, fmt=fmt, public=bool(public_base)),
         }
     return urls
 
@@ -328,9 +358,20 @@ class MediaFile:
 
 
 def fetch_media(
-    *, db: Session, store: MediaStore, viewer: Viewer, prefix: str, sha256: str, name: str, accept: str | None
+    *,
+    db: Session,
+    store: MediaStore,
+    viewer: Viewer,
+    prefix: str,
+    sha256: str,
+    name: str,
+    accept: str | None,
+    lock_engine: Engine | None = None,
 ) -> MediaFile:
-    """The file for `/media/{prefix}/{sha256}/{name}`, rendering a missing variant on demand."""
+    """The file for `/media/{prefix}/{sha256}/{name}`, rendering a missing variant on demand.
+
+    `lock_engine` (the writable engine): renders of one variant are serialised through a lease in the
+    database, so however many hosts ask for a cold variant at once, one renders it and the others read it."""
     match = _NAME.match(name)
     if match is None or not _SHA.match(sha256) or prefix != sha256[:2]:
         raise NotFound("Media not found.")
@@ -356,7 +397,7 @@ def fetch_media(
     if image.status == "failed":
         raise NotFound("This image could not be processed.")
     data = store.get(variants.variant_key(sha256, key, ext)) or _render_on_demand(
-        store=store, image=image, key=key, ext=ext
+        store=store, image=image, key=key, ext=ext, lock_engine=lock_engine
     )
     etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
     return MediaFile(data, CONTENT_TYPES[ext], etag, public, negotiated)
@@ -389,33 +430,69 @@ class _SingleFlight:
 _RENDERING = _SingleFlight()
 
 
-def _render_on_demand(*, store: MediaStore, image: MediaImage, key: str, ext: str) -> bytes:
+RENDER_LEASE_SECONDS = 60.0  # a render takes well under a second; a holder past this is presumed dead
+RENDER_WAIT_SECONDS = 30.0  # then render here rather than keep a request waiting on a stuck holder
+_RENDER_POLL_SECONDS = 0.05
+
+
+def _render_on_demand(
+    *, store: MediaStore, image: MediaImage, key: str, ext: str, lock_engine: Engine | None = None
+) -> bytes:
     """Render one variant now and keep it (only the eager ones are rendered up front); deterministic, so
-    any process rendering it writes the same bytes, and the atomic `put` keeps whichever file came first."""
+    any process rendering it writes the same bytes, and the atomic `put` keeps whichever file came first.
+    Threads of this process queue on a local lock; with `lock_engine`, processes on every host queue on a
+    lease row in the database (`media_locks`), so the variant is rendered once and the others read it."""
     target = variants.variant_key(image.sha256, key, ext)
     with _RENDERING.hold(target):
         done = store.get(target)  # another request rendered it while this one waited
         if done is not None:
             return done
-        original = store.get(variants.original_key(image.sha256, image.original_format))
-        if original is None:
-            log.error("original file is missing for image %s", image.id)
-            raise NotFound("Media not found.")
-        try:
-            with _RENDER_SLOTS:
-                rendered = variants.render(
-                    original,
-                    image.width,
-                    image.height,
-                    wanted=[(key, ext)],
-                    parallel=False,
-                    with_palette=False,
+        if lock_engine is None:
+            return _render_and_store(store=store, image=image, key=key, ext=ext)
+        lease = "render:" + target
+        holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[-128:]
+        deadline = time.monotonic() + RENDER_WAIT_SECONDS
+        while not locks.try_acquire(lock_engine, lease, holder, RENDER_LEASE_SECONDS):
+            time.sleep(_RENDER_POLL_SECONDS)  # another host is rendering it: read its file when it lands
+            done = store.get(target)
+            if done is not None:
+                return done
+            if time.monotonic() > deadline:
+                log.warning(
+                    "render lease %s still held after %.0f s; rendering here", lease, RENDER_WAIT_SECONDS
                 )
-        except Exception:  # a stored original that no longer decodes is our fault, not the caller's
-            log.exception("rendering %s.%s of image %s failed", key, ext, image.id)
-            raise NotFound("Media not found.") from None
-        store.put(target, rendered.files[(key, ext)], durable=False)
-    return store.get(target) or rendered.files[(key, ext)]  # another process's file wins, consistently
+                return _render_and_store(store=store, image=image, key=key, ext=ext)
+        try:
+            done = store.get(target)  # the previous holder finished between our miss and our lease
+            if done is not None:
+                return done
+            return _render_and_store(store=store, image=image, key=key, ext=ext)
+        finally:
+            locks.release(lock_engine, lease, holder)
+
+
+def _render_and_store(*, store: MediaStore, image: MediaImage, key: str, ext: str) -> bytes:
+    target = variants.variant_key(image.sha256, key, ext)
+    original = store.get(variants.original_key(image.sha256, image.original_format))
+    if original is None:
+        log.error("original file is missing for image %s", image.id)
+        raise NotFound("Media not found.")
+    try:
+        with _RENDER_SLOTS:
+            rendered = variants.render(
+                original,
+                image.width,
+                image.height,
+                wanted=[(key, ext)],
+                parallel=False,
+                with_palette=False,
+            )
+    except Exception:  # a stored original that no longer decodes is our fault, not the caller's
+        log.exception("rendering %s.%s of image %s failed", key, ext, image.id)
+        raise NotFound("Media not found.") from None
+    store.put(target, rendered.files[(key, ext)], durable=False)
+    # Without a lease another process may have stored the same variant first: its file wins, consistently.
+    return store.get(target) or rendered.files[(key, ext)]
 
 
 @dataclass

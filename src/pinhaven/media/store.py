@@ -16,9 +16,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-__all__ = ["TRASH_PREFIX", "LocalMediaStore", "MediaStore", "StoredObject"]
+if TYPE_CHECKING:
+    from pinhaven.config import Settings
+
+__all__ = ["TRASH_PREFIX", "LocalMediaStore", "MediaStore", "StoredObject", "open_media_store"]
 
 TRASH_PREFIX = ".trash/"  # where the sweeper parks a file while it re-checks that nothing points at it
 _TEMP_MARK = ".tmp-"
@@ -34,7 +37,7 @@ class StoredObject:
 
 @runtime_checkable
 class MediaStore(Protocol):
-    """Blob storage for media. Implementations: `LocalMediaStore` (default); S3 at scale."""
+    """Blob storage for media. Implementations: `LocalMediaStore` (default); `S3MediaStore` (store_s3.py)."""
 
     def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
         """Store `data` under `key` atomically; an existing key is kept and its timestamp refreshed."""
@@ -182,3 +185,12 @@ def _fsync_dir(directory: Path) -> None:
 def now() -> float:
     """Wall-clock time comparable with `StoredObject.modified`."""
     return time.time()
+
+
+def open_media_store(settings: Settings) -> MediaStore:
+    """The store `settings.media_store` names: `local` (the media folder) or `s3://BUCKET[/prefix]`."""
+    if settings.media_store.startswith("s3://"):
+        from pinhaven.media.store_s3 import S3MediaStore  # boto3 is an optional extra
+
+        return S3MediaStore.from_settings(settings)
+    return LocalMediaStore(settings.resolved_media_dir)

@@ -21,7 +21,7 @@ from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.models import Board
 from pinhaven.boards.schemas import Owner
 from pinhaven.media.models import MediaImage
-from pinhaven.media.service import image_urls
+from pinhaven.media.service import image_urls, public_base_url
 from pinhaven.pagination import PageParams, bookmark_int, page_from_rows
 from pinhaven.pins.models import Pin
 from pinhaven.pins.schemas import ImageDetails, PinMedia, PinRead
@@ -60,6 +60,7 @@ _EXTRA_COLUMNS = (
     MediaImage.original_format.label("image_format"),
     MediaImage.status.label("image_status"),
     MediaImage.failure_reason.label("image_failure_reason"),
+    Board.privacy.label("board_privacy"),  # public boards' images may use the public media base (a CDN)
 )
 
 
@@ -126,7 +127,8 @@ def board_page_json(
     # On the connection: a read-only page has nothing to flush, and Core rows skip the ORM's result layer.
     rows = db.connection().execute(statement, params).all()
     result = page_from_rows(rows, page.page_size, lambda row: row[0])
-    items = [_pin_json(tuple(row), _is_owner(row, viewer), base_url) for row in result.items]
+    public_base = public_base_url(True)  # part of the cache key: a changed setting must not serve stale URLs
+    items = [_pin_json(tuple(row), _is_owner(row, viewer), base_url, public_base) for row in result.items]
     return page_json(items, result.bookmark)
 
 
@@ -136,7 +138,7 @@ def page_json(items: list[bytes], bookmark: str | None) -> bytes:
 
 
 @lru_cache(maxsize=2048)
-def _pin_json(values: tuple[Any, ...], is_owner: bool, base_url: str) -> bytes:
+def _pin_json(values: tuple[Any, ...], is_owner: bool, base_url: str, public_base: str) -> bytes:
     # A pure function of the pin's row: a pin on a popular page is serialised once, not on every view.
     return to_json(_pin_dict(values, is_owner, base_url))
 
@@ -178,6 +180,7 @@ def _pin_dict(values: Sequence[Any], is_owner: bool, base_url: str) -> dict[str,
         image_format,
         image_status,
         image_failure_reason,
+        board_privacy,
     ) = values
     return {
         "id": str(pin_id),
@@ -192,7 +195,14 @@ def _pin_dict(values: Sequence[Any], is_owner: bool, base_url: str) -> dict[str,
         "board_section_id": str(section_id) if section_id is not None else None,
         "board_owner": {"username": owner_name or ""},
         "is_owner": is_owner,
-        "media": _media(image_sha256, image_width, image_height, image_format, base_url),
+        "media": _media(
+            image_sha256,
+            image_width,
+            image_height,
+            image_format,
+            base_url,
+            public_base_url(board_privacy == "PUBLIC"),
+        ),
         "parent_pin_id": str(parent_pin_id) if parent_pin_id is not None else None,
         "is_standard": is_standard,
         "has_been_promoted": False,
@@ -207,10 +217,12 @@ def _pin_dict(values: Sequence[Any], is_owner: bool, base_url: str) -> dict[str,
 
 
 @lru_cache(maxsize=8192)
-def _media(sha256: str, width: int, height: int, original_format: str, base_url: str) -> dict[str, Any]:
+def _media(
+    sha256: str, width: int, height: int, original_format: str, base_url: str, public_base: str
+) -> dict[str, Any]:
     # Shared between responses: only ever serialised, never changed (`_as_model` copies it).
     image = MediaImage(sha256=sha256, width=width, height=height, original_format=original_format)
-    return {"media_type": "image", "images": image_urls(image, base_url=base_url)}
+    return {"media_type": "image", "images": image_urls(image, base_url=base_url, public=bool(public_base))}
 
 
 # Defaults `PinRead` fills in itself: left out so the model's fields-set stays what the fields were given.
