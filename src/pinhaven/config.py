@@ -86,6 +86,7 @@ class Settings:
     queue_backlog_warning: int = 1000
     job_max_attempts: int = 5
     job_lease_seconds: int = 60
+    url_learning_interval_seconds: float = 3600.0  # learned link rules re-learned this often (0: never)
     password_hash_fast: bool = False  # cheaper argon2 parameters; tests only
     login_rate_per_minute: int = 10
     shard_id: int = -1  # snowflake worker/shard bits; -1 derives one from the process id
@@ -143,6 +144,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "queue_backlog_warning": int,
     "job_max_attempts": int,
     "job_lease_seconds": int,
+    "url_learning_interval_seconds": float,
     "password_hash_fast": _bool,
     "login_rate_per_minute": int,
     "shard_id": int,
@@ -218,6 +220,8 @@ SETTINGS_DOC: dict[str, str] = {
     "queue_backlog_warning": "Queue depth above which /ext/v1/health reports a backlog.",
     "job_max_attempts": "Attempts before a failing job is moved to the dead state.",
     "job_lease_seconds": "How long a worker holds a job before another may take it over.",
+    "url_learning_interval_seconds": "How often a job re-learns which query parameters do not change a "
+    "page (the link rules every saved link is normalised with); 0 disables the scheduled learning.",
     "password_hash_fast": "Use cheap argon2 parameters (tests only).",
     "login_rate_per_minute": "Failed logins allowed per minute per username and address.",
     "shard_id": "Snowflake shard bits (0–1023); -1 derives one from the process id.",

@@ -19,6 +19,8 @@ def start_background(ctx: AppContext) -> None:
         from pinhaven.media import sweeper
 
         sweeper.start(ctx)  # one process of the instance sweeps orphaned media files each interval
+    if ctx.settings.worker_threads > 0:  # a process that runs jobs keeps the periodic ones scheduled
+        _schedule_url_learning(ctx)
     from pinhaven.discovery import service as discovery
     from pinhaven.search.text.handlers import warm_up as warm_up_text_search
 
@@ -26,6 +28,15 @@ def start_background(ctx: AppContext) -> None:
     warm_up_text_search(
         ctx
     )  # loads stored vectors (and the MiniLM model when there are any) in the background
+
+
+def _schedule_url_learning(ctx: AppContext) -> None:
+    """Queue the link-rule learning job once per instance (it re-queues itself after each run)."""
+    from pinhaven.db.engine import session_scope
+    from pinhaven.ingest.url_learning import ensure_scheduled
+
+    with session_scope(ctx.sessions) as db:
+        ensure_scheduled(db=db, interval_seconds=ctx.settings.url_learning_interval_seconds)
 
 
 def stop_background(ctx: AppContext) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from pinhaven.cli import app as cli_app
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
-from pinhaven.ingest.url_learning import LearnedUrlParams, learn_drop_params
+from pinhaven.ingest.url_learning import learn_drop_params
 from pinhaven.ingest.urls import normalize_link
 from pinhaven.search.visual.handlers import reindex
 from pinhaven.search.visual.models import ImageEmbedding
@@ -56,18 +56,17 @@ def test_reindex_command_shows_progress(
     assert bad.exit_code == 2
 
 
-def test_urls_learn_drops_parameters_that_do_not_change_the_image(
+def test_urls_learn_needs_real_fetches_not_typed_links(
     ctx: AppContext, client: TestClient, alice: Account
 ) -> None:
+    # Links typed onto uploads prove nothing about the page (no page was read, the picture is the
+    # uploader's): learning uses fetches only (tests/ingest_flows/test_link_rules.py learns from them).
     b = board(client, alice, "Links")
     pin(client, alice, b, 1, link="https://shop.example/item?id=1&ref=mail")
     pin(client, alice, b, 1, link="https://shop.example/item?id=1&ref=home")
     pin(client, alice, b, 2, link="https://shop.example/item?id=2&ref=home")
-    learned = learn_drop_params(ctx)
-    assert learned == {"shop.example": {"ref"}}  # `id` changes the image, `ref` does not
-    with session_scope(ctx.sessions) as db:
-        stored = {r.domain: r.params for r in db.scalars(select(LearnedUrlParams))}
-    assert stored == {"shop.example": ["ref"]}
+    assert learn_drop_params(ctx) == {}
+    stored = {"shop.example": ["ref"]}
     assert (
         normalize_link("https://shop.example/item?id=3&ref=x", drop_params=stored)
         == "https://shop.example/item?id=3"

@@ -11,6 +11,7 @@ from pinhaven.db.ids import parse_id
 from pinhaven.deps import BaseUrl, Ctx, DbSession, Scopes
 from pinhaven.ingest import service
 from pinhaven.ingest.schemas import FromUrlRequest, PinFromUrlRead, PreviewRead, PreviewRequest, ProductRead
+from pinhaven.ingest.url_rules import learned_rules
 from pinhaven.pins import products
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.present import present_pin
@@ -34,8 +35,12 @@ def create_from_url(
     """Pin a web page (its best image, or the `image_url` picked) or a direct image URL to a board."""
     board_id, section_id = parse_id(body.board_id), parse_id(body.board_section_id)
     pins_service.check_can_pin(db=db, viewer=viewer, board_id=board_id)
+    rules = learned_rules(db)
+    reused = service.reuse_source(db=db, viewer=viewer, url=body.url, image_url=body.image_url, rules=rules)
     db.commit()  # end the read phase: no transaction stays open while remote sites answer
-    source = service.fetch_source(settings=ctx.settings, url=body.url, image_url=body.image_url)
+    source = reused or service.fetch_source(
+        settings=ctx.settings, url=body.url, image_url=body.image_url, rules=rules
+    )
     pin = service.create_from_source(
         db=db,
         ctx=ctx,

@@ -76,3 +76,35 @@ class ExportRun(IdMixin, Base):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class LinkFetch(IdMixin, Base):
+    """One save from a web page: what was fetched, what it showed, and the pin it became.
+
+    Two uses: a later save of the same link reuses the stored image instead of fetching again (only when
+    the pin is visible to the saver: see ingest.link_reuse), and link-rule learning compares fetches of
+    one page whose URLs differ in one parameter (ingest.url_learning). `fetched` is False for a save that
+    reused an earlier fetch: it observed nothing, so learning never counts it.
+    """
+
+    __tablename__ = "link_fetches"
+    __table_args__ = (
+        Index("ix_link_fetches_request_key", "request_key"),
+        Index("ix_link_fetches_link_key", "link_key"),
+        Index("ix_link_fetches_host", "host"),
+    )
+
+    pin_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("pins.id", ondelete="CASCADE"))
+    image_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("media_images.id"))
+    host: Mapped[str] = mapped_column(String(255))  # of fetched_url: learning groups by it
+    fetched_url: Mapped[str] = mapped_column(Text)  # the URL really requested (the experiment)
+    request_key: Mapped[str] = mapped_column(String(64))  # sha256 of the requested link, normalised
+    link_key: Mapped[str] = mapped_column(String(64))  # sha256 of the pin's link (the page's canonical)
+    link: Mapped[str] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text, nullable=True)  # the image the saver picked
+    fingerprint: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # ingest.fingerprint
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)  # the page's own, not the saver's
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    had_product: Mapped[bool] = mapped_column(default=False)  # prices change: such pages are re-fetched
+    fetched: Mapped[bool] = mapped_column(default=True)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)

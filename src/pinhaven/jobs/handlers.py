@@ -41,6 +41,7 @@ BUILTIN: dict[str, str] = {
     "search.embed_pin": "pinhaven.search.text.handlers:embed_pin",
     "ingest.import": "pinhaven.ingest.runs:run_job",
     "ingest.export": "pinhaven.ingest.exports:run_export_job",
+    "ingest.learn_url_rules": "pinhaven.ingest.url_learning:learn_job",
     "visual.embed_image": "pinhaven.search.visual.handlers:embed_image_job",
     "visual.refit": "pinhaven.search.visual.handlers:refit_job",
 }

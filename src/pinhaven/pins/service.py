@@ -55,13 +55,14 @@ def _check_text(name: str, value: str | None) -> str | None:
     return value
 
 
-def _clean_link(link: str | None) -> tuple[str | None, str | None]:
-    """(normalised link, source domain)."""
+def _clean_link(db: Session, link: str | None) -> tuple[str | None, str | None]:
+    """(normalised link, source domain); the learned link rules apply (cached: no query per call)."""
     if link is None or link.strip() == "":
         return None, None
+    from pinhaven.ingest.url_rules import learned_rules
     from pinhaven.ingest.urls import normalize_link, source_domain
 
-    normalised = normalize_link(link.strip())
+    normalised = normalize_link(link.strip(), drop_params=learned_rules(db))
     return normalised, source_domain(normalised)
 
 
@@ -95,7 +96,7 @@ def create(
     """A new pin on a board the viewer may pin to, showing an already-ingested image."""
     board = access_board_for_pinning(db=db, viewer=viewer, board_id=board_id)
     section = _section_for(db, board, section_id)
-    link, domain = _clean_link(_check_text("link", fields.link))
+    link, domain = _clean_link(db, _check_text("link", fields.link))
     assert viewer.user_id is not None
     pin = Pin(
         board_id=board.id,
@@ -187,7 +188,7 @@ def update(
         if name in changes:
             setattr(pin, name, _check_text(name, changes[name]))
     if "link" in changes:
-        pin.link, pin.source_domain = _clean_link(_check_text("link", changes["link"]))
+        pin.link, pin.source_domain = _clean_link(db, _check_text("link", changes["link"]))
     if "dominant_color" in changes:
         pin.dominant_color = _clean_color(changes["dominant_color"])
     old_board_id, old_section_id = pin.board_id, pin.section_id
@@ -210,6 +211,7 @@ def update(
         boards_service.note_pins_added(db=db, board_id=pin.board_id, section_id=pin.section_id)
         if old_board_id != pin.board_id and pin.parent_pin_id is not None:
             boards_service.recount_saves(db=db, pin_ids=[pin.parent_pin_id])
+    boards_service.note_board_content_changed(db=db, board_ids=[pin.board_id])  # edited text shows there
     pipeline.on_pin_updated(db=db, pin_id=pin.id)
     return pin
 

@@ -29,6 +29,7 @@ from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import NotFound, PinhavenError
 from pinhaven.ingest import exports, runs, service
+from pinhaven.ingest.url_rules import learned_rules
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
 from pinhaven.web.forms import has_file, optional_id
@@ -102,8 +103,10 @@ def _save(
     board = optional_id(board_id, field="board_id")
     section = optional_id(section_id, field="section_id")
     pins_service.check_can_pin(db=db, viewer=viewer, board_id=board)
+    picked, rules = image_url.strip() or None, learned_rules(db)
+    reused = service.reuse_source(db=db, viewer=viewer, url=url, image_url=picked, rules=rules)
     db.commit()  # end the read phase: no transaction stays open while remote sites answer
-    source = service.fetch_source(settings=ctx.settings, url=url, image_url=image_url.strip() or None)
+    source = reused or service.fetch_source(settings=ctx.settings, url=url, image_url=picked, rules=rules)
     return service.create_from_source(
         db=db,
         ctx=ctx,
