@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import PUBLIC, access_board, access_board_as_owner, visible_boards_clause
 from pinhaven.boards.models import PRIVACY_VALUES, Board, BoardCollaborator, BoardFollow, BoardSection
+from pinhaven.cache import bump_on_commit
 from pinhaven.db.base import utcnow
 from pinhaven.errors import Conflict, InvalidInput, NotFound
 from pinhaven.jobs import pipeline
@@ -90,6 +93,7 @@ def update(
         db.flush()
         recount_saves_from_board(db=db, board_id=board.id)
     db.flush()
+    note_board_content_changed(db=db, board_ids=[board.id])
     if (board.name, board.privacy) != searchable:
         pipeline.on_board_changed(db=db, board_id=board.id)
     return board
@@ -240,7 +244,18 @@ def sections_by_board(*, db: Session, board_ids: list[int]) -> dict[int, list[Bo
 # --- counters -------------------------------------------------------------------------------------
 
 
+def board_content_generation(board_id: int) -> str:
+    """The cache generation of what a board shows (its pages of pins, `pins.board_pages`)."""
+    return f"board:{board_id}"
+
+
+def note_board_content_changed(*, db: Session, board_ids: Iterable[int]) -> None:
+    """What these boards show changed: their cached pages die once `db` commits, on every host."""
+    bump_on_commit(db, [board_content_generation(b) for b in board_ids])
+
+
 def note_pins_added(*, db: Session, board_id: int, section_id: int | None, count: int = 1) -> None:
+    note_board_content_changed(db=db, board_ids=[board_id])
     now = utcnow()
     db.execute(
         sql_update(Board)
@@ -271,6 +286,9 @@ def _parents_of_pins_on(db: Session, board_id: int) -> list[int]:
 
 def recount_saves(*, db: Session, pin_ids: list[int]) -> None:
     """Recompute `save_count` (saves on public boards) of the given pins."""
+    if pin_ids:  # the counts show on the pins' boards' pages
+        boards = db.scalars(select(Pin.board_id).where(Pin.id.in_(set(pin_ids))).distinct())
+        note_board_content_changed(db=db, board_ids=list(boards))
     for pin_id in set(pin_ids):
         count = db.scalar(
             select(func.count())

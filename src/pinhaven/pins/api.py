@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import access_pin
+from pinhaven.cache import cache_of
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import (
     BaseUrl,
@@ -26,8 +27,9 @@ from pinhaven.deps import (
 from pinhaven.errors import InvalidInput
 from pinhaven.pagination import Page, PageParams, bookmark_int
 from pinhaven.pins import search, service
+from pinhaven.pins.board_pages import cached_board_page_json
 from pinhaven.pins.models import Pin
-from pinhaven.pins.present import board_page_json, page_json, present_pin, present_pins
+from pinhaven.pins.present import page_json, present_pin, present_pins
 from pinhaven.pins.schemas import PinCreate, PinPage, PinRead, PinSave, PinUpdate
 
 router = APIRouter(prefix="/v5", tags=["pins"])
@@ -96,6 +98,7 @@ async def _board_pins(
 ) -> Response:
     """A board's (or section's) pins page: the API's hottest read, done in one hop and straight to JSON."""
     base_url = await get_base_url(request)
+    ctx = ctx_of(request)
 
     def work(db: Session) -> bytes:
         listed = service.listable_board_id(db=db, viewer=viewer, board_id=board_id, section_id=section_id)
@@ -107,11 +110,17 @@ async def _board_pins(
                 db=db, viewer=viewer, board_id=listed, page=page, section_id=section_id
             )
             return _page(db, viewer, result, base_url, metrics=True).model_dump_json().encode()
-        return board_page_json(
-            db=db, viewer=viewer, board_id=listed, section_id=section_id, page=page, base_url=base_url
+        return cached_board_page_json(
+            cache_of(ctx),
+            db=db,
+            viewer=viewer,
+            board_id=listed,
+            section_id=section_id,
+            page=page,
+            base_url=base_url,
         )
 
-    return json_response(await in_read_session(ctx_of(request), work))
+    return json_response(await in_read_session(ctx, work))
 
 
 @router.get("/pins", response_model=PinPage)

@@ -132,6 +132,30 @@ def board_page_json(
     return page_json(items, result.bookmark)
 
 
+def board_page_items(
+    *, db: Session, board_id: int, section_id: int | None, page: PageParams, base_url: str
+) -> tuple[list[tuple[bytes, int | None, int | None]], str | None]:
+    """A board page as no particular viewer sees it, for caching (pins.board_pages): each pin's JSON with
+    `is_owner` false, plus the two users it is true for (creator, board owner); and the next bookmark."""
+    before = bookmark_int(page.bookmark)
+    params: dict[str, Any] = {"board_id": board_id, "limit": page.page_size + 1}
+    if section_id is not None:
+        params["section_id"] = section_id
+    if before is not None:
+        params["before"] = before
+    statement = _board_page_statement(section_id is not None, before is not None)
+    rows = db.connection().execute(statement, params).all()
+    result = page_from_rows(rows, page.page_size, lambda row: row[0])
+    return [
+        (board_page_item_json(tuple(row), base_url), row[_CREATOR_AT], row[_OWNER_AT]) for row in result.items
+    ], result.bookmark
+
+
+def board_page_item_json(values: tuple[Any, ...], base_url: str) -> bytes:
+    """One pin of a board page, rendered for a viewer who owns it not (the same bytes the page holds)."""
+    return _pin_json(values, False, base_url)
+
+
 def page_json(items: list[bytes], bookmark: str | None) -> bytes:
     """A v5 page from items already in JSON: the same bytes `to_json` gives for the whole page."""
     return b'{"items":[' + b",".join(items) + b'],"bookmark":' + to_json(bookmark) + b"}"
