@@ -153,7 +153,7 @@ def board_page_items(
 
 def board_page_item_json(values: tuple[Any, ...], base_url: str) -> bytes:
     """One pin of a board page, rendered for a viewer who owns it not (the same bytes the page holds)."""
-    return _pin_json(values, False, base_url)
+    return _pin_json(values, False, base_url, public_base_url(True))
 
 
 def page_json(items: list[bytes], bookmark: str | None) -> bytes:
