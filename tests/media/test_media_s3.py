@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.conftest import ALL_BACKENDS
 from tests.engines.seaweed import SeaweedServer, s3_settings, seaweed_s3  # noqa: F401
 from tests.factories import Account, make_account
 from tests.media import craft
@@ -211,6 +212,7 @@ def two_hosts(
     host_b.engine.dispose()
 
 
+@pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
 def test_a_cold_variant_is_rendered_once_across_hosts(
     two_hosts: tuple[AppContext, AppContext], monkeypatch: pytest.MonkeyPatch
 ) -> None:
