@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,7 +26,9 @@ import numpy.typing as npt
 
 from pinhaven.errors import InvalidInput
 
-__all__ = ["Candidate", "apply_caps", "ssd_rerank"]
+__all__ = ["RELAX_STEPS", "Candidate", "apply_caps", "ssd_rerank"]
+
+RELAX_STEPS = (1.5, 2.5)  # cap widenings tried, in turn, before a stuck page takes the best item left
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,14 @@ def apply_caps(
     max_topic_share: float = 0.3,
     max_creator_share: float = 0.2,
     relax_when_stuck: bool = False,
+    relax_steps: Sequence[float] = RELAX_STEPS,
 ) -> list[Candidate]:
     """One page of up to `limit` items, best score first, obeying the caps and unique content hashes.
 
     A candidate that would break a cap waits and is placed as soon as the page is long enough.
-    When nothing fits, the page ends early, or (relax_when_stuck) takes the best remaining item.
+    When nothing fits, the page ends early, or (relax_when_stuck) the caps loosen in steps: the best
+    waiting item that fits caps `relax_steps` times wider (each step in turn) is placed, and only when none
+    does, the best waiting item. A small pool thus still fills the page, as evenly as it allows.
     """
     if limit < 1:
         raise InvalidInput(f"must be >= 1, got {limit}", field="limit")
@@ -190,7 +195,7 @@ def apply_caps(
                 heapq.heappop(heads)  # stale: picked or dropped (a successor was pushed)
             if not heads:
                 break
-            pick = heads[0][0]
+            pick = _relaxed_pick(heads, head, pending, counts, shares, relax_steps, n, free_head)
         sig = sig_of(pending[pick])
         queue = queues.get(sig)
         from_queue = bool(queue) and queue is not None and queue[0] == pick
@@ -207,6 +212,35 @@ def apply_caps(
         if from_queue:
             requeue(sig, len(page) + 1)
     return page
+
+
+def _relaxed_pick(
+    heads: list[tuple[int, tuple[Hashable | None, Hashable | None, Hashable | None]]],
+    head: Callable[[tuple[Hashable | None, Hashable | None, Hashable | None]], int | None],
+    pending: Sequence[Candidate],
+    counts: dict[str, Counter[Hashable]],
+    shares: dict[str, float],
+    steps: Sequence[float],
+    n: int,
+    free_head: int,
+) -> int:
+    """The best waiting head that fits the caps widened by the first possible step, else the best head.
+
+    Only reached when nothing fits the caps, which happens when the pool is small: a scan of the live
+    heads is cheap then.
+    """
+    live = sorted(i for i, sig in heads if head(sig) == i)
+    for factor in steps:
+        for i in live:
+            c = pending[i]
+            if all(
+                getattr(c, f) is None
+                or counts[f][getattr(c, f)] + 1
+                <= math.floor(min(1.0, share * factor) * max(n, free_head) + 1e-9)
+                for f, share in shares.items()
+            ):
+                return i
+    return live[0]
 
 
 def ssd_rerank(

@@ -5,7 +5,10 @@
                  feed_sessions table, so any process can serve the next pages);
     next pages:  slices of that session (the bookmark carries the session id and an offset), re-checked
                  for privacy, deletion and hides at serving time, so pages never repeat a pin;
-    end of list: a continuation session is generated that excludes every pin the scroll showed before.
+    end of list: a continuation session is generated that excludes every pin the scroll showed before;
+                 when that leaves nothing, the scroll starts again with the best older pins.
+    caught up:   sessions rank pins the viewer has not been shown first; a page made only of pins shown
+                 before says so (`caught_up`, "You're all caught up" on the web page) and goes on.
 Signed-out visitors get the chronological public stream (pins.feeds.following_then_recent).
 
 The session id is the page's `request_id`: impressions that carry it get the source and score of the pin
@@ -18,6 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -26,16 +30,17 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import visible_pin_ids
 from pinhaven.context import AppContext
+from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
 from pinhaven.db.ids import new_id
-from pinhaven.discovery.feed_rank import SESSION_SIZE, generate, prime
+from pinhaven.discovery.feed_rank import SEEN_DAYS, SESSION_SIZE, generate, prime
 from pinhaven.discovery.models import FeedSession
 from pinhaven.errors import InvalidInput
-from pinhaven.events.service import hidden_pin_ids
+from pinhaven.events.service import hidden_pin_ids, seen_pin_ids
 from pinhaven.pagination import Page, PageParams, decode_bookmark, encode_bookmark
 from pinhaven.pins import feeds
 from pinhaven.pins.models import Pin
-from pinhaven.search.visual.groups import collapse_duplicates
+from pinhaven.search.visual.groups import group_ids
 
 __all__ = [
     "SESSION_SIZE",
@@ -58,6 +63,7 @@ class FeedPage(Page[Pin]):
     """A page of pins plus the id impressions should carry (the feed session)."""
 
     request_id: str | None = None
+    caught_up: bool = False  # every picture the viewer may see was shown already: older ones follow
 
 
 @dataclass
@@ -148,6 +154,10 @@ def _new_session(
         excluded = list(dict.fromkeys([p for p, _, _ in previous.items] + previous.excluded))[:MAX_EXCLUDED]
     session_id = new_id()
     items = generate(ctx, db=db, viewer=viewer, exclude=set(excluded), session_id=session_id)
+    if not items and excluded:
+        # The scroll showed everything: go on with the best older pins (a new pass, never an empty page).
+        excluded = []
+        items = generate(ctx, db=db, viewer=viewer, session_id=session_id)
     session = FeedSessionData(session_id, viewer.user_id, items, previous.id if previous else None, excluded)
     if items:
         _store_session(ctx, session)
@@ -157,19 +167,24 @@ def _new_session(
 def _serve(
     db: Session, viewer: Viewer, session: FeedSessionData, offset: int, size: int
 ) -> tuple[list[Pin], int]:
-    """Up to `size` pins from `offset`, skipping pins gone, made invisible or hidden since the ranking."""
+    """Up to `size` pins from `offset`, skipping pins gone, made invisible or hidden since the ranking, and
+    a second picture of a duplicate group already on the page (groups can merge after the ranking): the
+    page is filled from the next pins instead of coming out short."""
     assert viewer.user_id is not None
     hidden = hidden_pin_ids(db=db, user_id=viewer.user_id)
     out: list[Pin] = []
+    groups_on_page: set[int] = set()
     while len(out) < size and offset < len(session.items):
         window = [p for p, _, _ in session.items[offset : offset + size - len(out) + 8]]
         visible = visible_pin_ids(db=db, viewer=viewer, pin_ids=window)
         pins = {
             p.id: p for p in db.scalars(select(Pin).where(Pin.id.in_([p for p in window if p in visible])))
         }
+        group_of = group_ids(db, {p.image_id for p in pins.values()})
         for p in window:
             offset += 1
-            if p in pins and p not in hidden:
+            if p in pins and p not in hidden and group_of[pins[p].image_id] not in groups_on_page:
+                groups_on_page.add(group_of[pins[p].image_id])
                 out.append(pins[p])
                 if len(out) == size:
                     break
@@ -197,8 +212,19 @@ def home_feed(ctx: AppContext, *, db: Session, viewer: Viewer, page: PageParams)
         elif following.items:
             session, offset = following, 0
     bookmark = encode_bookmark(["h", session.id, offset]) if offset < len(session.items) else None
-    items = collapse_duplicates(db=db, pins=items)  # near-duplicate pictures: one per page
-    return FeedPage(items=items, bookmark=bookmark, request_id=str(session.id))
+    return FeedPage(
+        items=items, bookmark=bookmark, request_id=str(session.id), caught_up=_caught_up(db, viewer, items)
+    )
+
+
+def _caught_up(db: Session, viewer: Viewer, items: list[Pin]) -> bool:
+    """True when every pin of the page was shown to the viewer before: sessions rank unseen pins first, so
+    nothing new is left and the older pins that follow are the best of what they have seen."""
+    assert viewer.user_id is not None
+    if not items:
+        return False
+    seen = seen_pin_ids(db=db, user_id=viewer.user_id, since=utcnow() - timedelta(days=SEEN_DAYS))
+    return all(p.id in seen for p in items)
 
 
 def _decode(bookmark: str | None) -> tuple[int | None, int]:

@@ -43,6 +43,7 @@ from pinhaven.errors import InvalidInput
 from pinhaven.events.models import PinStats
 from pinhaven.events.service import hidden_pin_ids, seen_pin_ids
 from pinhaven.pins.models import Pin
+from pinhaven.search.visual.groups import group_ids
 
 __all__ = ["SEEN_DAYS", "SESSION_SIZE", "generate", "prime"]
 
@@ -139,8 +140,16 @@ def generate(
         )
     }
     lap("source: following")
-    candidates["walk"] = sources.walks(graph, hist, now=now, exclude=drop, seed=seed)
+    # Taste from little data: the user's own actions (read at request time, so a save counts at once),
+    # plus the newest pins of whom they follow, seed walks, same-board co-occurrence and look-alikes.
+    actions = hist.actions + sources.follow_actions(candidates["following"], now=now)
+    candidates["walk"] = sources.walks(graph, actions, now=now, exclude=drop, seed=seed)
     lap("source: walks")
+    seeds = sources.seed_weights(actions, now=now)
+    candidates["board"] = sources.co_board(db=db, user_id=user_id, seeds=seeds)
+    lap("source: same-board co-occurrence")
+    candidates["visual"] = sources.visual_taste(visual_neighbours(ctx), seeds)
+    lap("source: visual neighbours of the user's pins")
     candidates["trending"] = cache.get("trending", 60.0, lambda s: sources.trending(db=s, now=utcnow()))
     candidates["fresh"] = cache.get(
         "fresh", 15.0, lambda s: sources.fresh(db=s, now=utcnow()), sync_on_local_write=True
@@ -174,6 +183,9 @@ def generate(
             )
         )
     ids = [p for p in ordered if p in rows and rows[p].image_id not in banned_images]
+    # One pin per duplicate group (not only per exact image) across the whole session, decided here so
+    # that pages are filled from the next candidates instead of shrinking when they are served.
+    group_of = group_ids(db, {rows[p].image_id for p in ids})
     lap("duplicates of hidden / own images")
     weights: dict[int, float] = {}
     for a in hist.actions:
@@ -203,24 +215,26 @@ def generate(
             )
         )
     scores = dict(zip(ids, _SCORER.score(feats), strict=True))
-    order = sorted(ids, key=lambda p: (-scores[p], p))
+    # Unseen pins first, then the best of those already shown ("caught up": older pins, never nothing).
+    tiers = [[p for p in ids if p not in seen], [p for p in ids if p in seen]]
     lap("scoring")
-    order = _ssd(ctx, order, scores)
-    rank = {p: i for i, p in enumerate(order)}
-    page = apply_caps(
-        [
-            Candidate(
-                p,
-                -float(rank[p]),
-                board=rows[p].board_id,
-                creator=rows[p].creator_id,
-                content_hash=rows[p].image_id,
-            )
-            for p in order
-        ],
-        limit=SESSION_SIZE,
-        relax_when_stuck=True,
-    )
+    page: list[Candidate] = []
+    shown_groups: set[int] = set()
+    for tier in tiers:
+        order = _ssd(ctx, sorted(tier, key=lambda p: (-scores[p], p)), scores)
+        rank = {p: i for i, p in enumerate(order)}
+        capped = apply_caps(
+            [
+                Candidate(p, -float(rank[p]), board=rows[p].board_id, creator=rows[p].creator_id,
+                          content_hash=group_of[rows[p].image_id])
+                for p in order
+                if group_of[rows[p].image_id] not in shown_groups
+            ],
+            limit=SESSION_SIZE,
+            relax_when_stuck=True,
+        )  # fmt: skip
+        page += capped[: SESSION_SIZE - len(page)]
+        shown_groups |= {int(c.content_hash) for c in capped if c.content_hash is not None}  # type: ignore[call-overload]
     lap("diversity (SSD, caps)")
     return [(c.item_id, fused[c.item_id].source, round(scores[c.item_id], 6)) for c in page]
 

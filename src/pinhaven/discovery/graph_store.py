@@ -111,9 +111,13 @@ class GraphStore:
         max_staleness: float = 2.0,
         lag_seconds: float = 30.0,
         rebuild_seconds: float = 6 * 3600.0,
+        follow_local_writes: bool = True,
     ) -> None:
         self.sessions = sessions
         self.max_staleness = max_staleness
+        # False: behave like a process that did not make this process's writes (it sees them only at its
+        # periodic refresh); evaluation uses it to measure the feed "right after a save, before the refresh".
+        self.follow_local_writes = follow_local_writes
         self.lag_ids = int(lag_seconds * 1000) << _ID_MS_SHIFT
         self.rebuild_seconds = rebuild_seconds
         # Compaction runs in refresh() (a background thread in `serve`), never inside a walk's view().
@@ -185,7 +189,7 @@ class GraphStore:
             with self._lock:
                 if not self._built.is_set():
                     self._build_locked()
-        if self._seen_local != local_change_count():
+        if self.follow_local_writes and self._seen_local != local_change_count():
             with self._lock:  # our own write: wait for it, so a request sees what it just did
                 self._refresh_locked()
         elif time.monotonic() - self.refreshed_at > self.max_staleness and self._lock.acquire(blocking=False):

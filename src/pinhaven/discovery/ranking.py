@@ -36,6 +36,10 @@ SOURCE_WEIGHTS: dict[str, float] = {
     "trending": 0.6,
     "fresh": 0.45,
     "popular": 0.35,
+    # Appended (codes of the sources above stay stable for logged features): same-board co-occurrence with
+    # the user's pins, and pictures that look like them; both work from the first save.
+    "board": 0.8,
+    "visual": 0.8,
 }
 SOURCE_CODES = {name: i for i, name in enumerate(SOURCE_WEIGHTS)}
 MULTI_SOURCE_BONUS = 0.15  # per extra source that also proposed the pin

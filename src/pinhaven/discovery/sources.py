@@ -23,23 +23,29 @@ from pinhaven.boards.models import Board
 from pinhaven.context import AppContext
 from pinhaven.db.engine import SessionFactory
 from pinhaven.db.ids import new_id
-from pinhaven.discovery.candidates import DAY, Action, PopularityIndex, walk_candidates
+from pinhaven.discovery.candidates import DAY, Action, PopularityIndex, recency_weights, walk_candidates
 from pinhaven.discovery.graph import PinBoardGraph
 from pinhaven.discovery.graph_store import local_change_count
+from pinhaven.discovery.service import VisualNeighbours
 from pinhaven.events.models import PinStatsDaily
 from pinhaven.events.service import recent_actions
 from pinhaven.pins.models import Pin
 
 __all__ = [
     "ACTION_WEIGHTS",
+    "FOLLOW_QUERY_WEIGHT",
     "SourceCache",
     "UserHistory",
+    "co_board",
+    "follow_actions",
     "following",
     "fresh",
     "history",
     "popular",
+    "seed_weights",
     "source_cache",
     "trending",
+    "visual_taste",
     "walks",
 ]
 
@@ -52,6 +58,12 @@ FOLLOWING_DAYS = 30
 TRENDING_DAYS = 7
 TRENDING_HALF_LIFE_DAYS = 2.0
 FRESH_DAYS = 7
+FOLLOW_QUERY_WEIGHT = 0.4  # a followed person's or board's recent pin, as a walk query (a save is 1)
+FOLLOW_QUERIES = 20
+SEED_PINS = 30  # the user's heaviest action pins that seed the board and visual sources
+BOARDS_PER_SEEDS = 60
+VISUAL_SEEDS = 10
+VISUAL_NEIGHBOURS = 30
 CACHE_KEY = "discovery.source_cache"
 
 
@@ -167,9 +179,15 @@ def following(
     return [(int(p), 0.5 ** (max((now - at).total_seconds(), 0) / (2 * DAY))) for p, at in db.execute(query)]
 
 
+def follow_actions(followed_pins: list[tuple[int, float]], *, now: datetime) -> list[Action]:
+    """The newest pins of followed people and boards as light walk queries: a user who follows someone but
+    saved nothing yet still gets pins like theirs, not only theirs."""
+    return [Action(p, now.timestamp(), FOLLOW_QUERY_WEIGHT) for p, _ in followed_pins[:FOLLOW_QUERIES]]
+
+
 def walks(
     graph: PinBoardGraph,
-    hist: UserHistory,
+    actions: list[Action],
     *,
     now: datetime,
     exclude: set[int],
@@ -178,11 +196,79 @@ def walks(
     top_k: int = 300,
 ) -> list[tuple[int, float]]:
     """Pixie walks from the recent action pins, weighted by recency and kind of action."""
-    if not hist.actions:
+    if not actions:
         return []
     return walk_candidates(
-        graph, hist.actions, now=now.timestamp(), top_k=top_k, steps=steps, exclude=exclude, seed=seed
+        graph, actions, now=now.timestamp(), top_k=top_k, steps=steps, exclude=exclude, seed=seed
     )
+
+
+def seed_weights(actions: list[Action], *, now: datetime, limit: int = SEED_PINS) -> dict[int, float]:
+    """The user's heaviest action pins (recency-weighted) that seed the board and visual sources."""
+    return recency_weights(actions, now=now.timestamp(), max_queries=limit)
+
+
+def co_board(
+    *, db: Session, user_id: int, seeds: dict[int, float], limit: int = 300
+) -> list[tuple[int, float]]:
+    """Pins sharing a public board with the pictures the user acted on: the boards those pictures came
+    from and the boards other people saved them to (same-board co-occurrence).
+
+    Read from the database, not the graph: a save counts from the moment it commits, with no wait for the
+    graph refresh. The user's own boards hold only what they saved, so they are left out. Each board's
+    weight is spread over its pins (1/sqrt(size)), so one big board does not drown the others.
+    """
+    if not seeds:
+        return []
+    seed_ids = list(seeds)
+    holders = db.execute(
+        select(Pin.id, Pin.parent_pin_id, Pin.board_id)
+        .join(Board, Board.id == Pin.board_id)
+        .where(
+            or_(Pin.id.in_(seed_ids), Pin.parent_pin_id.in_(seed_ids)),
+            Board.privacy == PUBLIC,
+            Board.owner_id != user_id,
+        )
+    ).all()
+    board_weight: dict[int, float] = {}
+    for pin_id, parent_id, board_id in holders:
+        weight = seeds.get(int(pin_id), 0.0) or seeds.get(int(parent_id or 0), 0.0)
+        board_weight[int(board_id)] = board_weight.get(int(board_id), 0.0) + weight
+    boards = sorted(board_weight, key=lambda b: (-board_weight[b], b))[:BOARDS_PER_SEEDS]
+    if not boards:
+        return []
+    members = db.execute(
+        select(Pin.id, Pin.parent_pin_id, Pin.board_id)
+        .where(Pin.board_id.in_(boards))
+        .order_by(Pin.id.desc())
+        .limit(limit * 10)
+    ).all()
+    size: dict[int, int] = {}
+    for _, _, board_id in members:
+        size[int(board_id)] = size.get(int(board_id), 0) + 1
+    scores: dict[int, float] = {}
+    for pin_id, parent_id, board_id in members:
+        picture = int(parent_id or pin_id)  # a saved copy counts for its original (one node per picture)
+        if picture in seeds or int(pin_id) in seeds:
+            continue
+        b = int(board_id)
+        scores[picture] = scores.get(picture, 0.0) + board_weight[b] / size[b] ** 0.5
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def visual_taste(
+    visual: VisualNeighbours | None, seeds: dict[int, float], *, limit: int = 300
+) -> list[tuple[int, float]]:
+    """Pictures that look like the ones the user acted on: each seed's nearest images, by seed weight x
+    cosine. Ids only; the feed's privacy filter decides what the viewer may see."""
+    if visual is None or not seeds:
+        return []
+    scores: dict[int, float] = {}
+    for pin_id, weight in sorted(seeds.items(), key=lambda kv: (-kv[1], kv[0]))[:VISUAL_SEEDS]:
+        for other, cosine in visual.similar_pins(pin_id, VISUAL_NEIGHBOURS):
+            if other not in seeds and cosine > 0:
+                scores[other] = scores.get(other, 0.0) + weight * cosine
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
 def trending(*, db: Session, now: datetime, limit: int = 300) -> list[tuple[int, float]]:
