@@ -35,7 +35,9 @@ def home_feed(
     """Personalised home feed (signed in); recent public pins for anonymous callers."""
     result = feed.home_feed(ctx, db=db, viewer=viewer, page=page)
     items = present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url)
-    return DiscoveryPage(items=items, bookmark=result.bookmark, request_id=result.request_id)
+    return DiscoveryPage(
+        items=items, bookmark=result.bookmark, request_id=result.request_id, caught_up=result.caught_up
+    )
 
 
 @router.get("/pins/{pin_id}/related", response_model=DiscoveryPage)

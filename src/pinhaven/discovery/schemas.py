@@ -13,6 +13,9 @@ class DiscoveryPage(BaseModel):
     items: list[PinRead]
     bookmark: str | None
     request_id: str | None = None
+    caught_up: bool = Field(
+        default=False, description="Home feed: every pin of this page was shown to you before (older pins)"
+    )
 
 
 class TopicRead(BaseModel):

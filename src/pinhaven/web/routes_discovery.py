@@ -44,7 +44,7 @@ def home_page(
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
     pick = not bookmark and topics.get_interests(db=db, user_id=viewer.user_id) is None
     context = {"request_id": result.request_id, "pick_topics": pick, "topics": topics.TOPICS,
-               "min_picks": topics.MIN_PICKS, "next": "/"}  # fmt: skip
+               "min_picks": topics.MIN_PICKS, "next": "/", "caught_up": result.caught_up}  # fmt: skip
     return render_grid(request, "home.html", context, cards=cards, bookmark=result.bookmark, partial=partial)
 
 
