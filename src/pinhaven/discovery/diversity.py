@@ -26,8 +26,9 @@ import numpy.typing as npt
 
 from pinhaven.errors import InvalidInput
 
-__all__ = ["RELAX_STEPS", "Candidate", "apply_caps", "ssd_rerank"]
+__all__ = ["RELAX_STEPS", "RESULTS_PAGE", "Candidate", "apply_caps", "diversify", "ssd_rerank"]
 
+RESULTS_PAGE = 10  # "more like this" and visual search: caps hold within every 10 results
 RELAX_STEPS = (1.5, 2.5)  # cap widenings tried, in turn, before a stuck page takes the best item left
 
 
@@ -212,6 +213,13 @@ def apply_caps(
         if from_queue:
             requeue(sig, len(page) + 1)
     return page
+
+
+def diversify(candidates: Sequence[Candidate], *, limit: int, per_page: int = RESULTS_PAGE) -> list[Candidate]:
+    """Results spread across boards and creators: within the first `per_page` results (and every longer
+    prefix) at most 30% from one board and 20% from one creator, one per content hash, as the pool allows
+    (the caps relax in steps rather than cut the list short). Order is by score otherwise."""
+    return apply_caps(candidates, limit=limit, free_head=per_page, relax_when_stuck=True)
 
 
 def _relaxed_pick(

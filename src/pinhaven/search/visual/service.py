@@ -439,7 +439,20 @@ def search_similar(
     # a pool larger than the page, so engagement and quality can reorder the visually close ones
     hits = service.index.search(vector, max(limit * 3, 30), visible=visible, exclude=exclude_image_ids)
     ranked = rerank(hits, visible.pins, _images(db, [i for i, _ in hits]), weights)
-    return ranked[:limit]
+    return diversify_results(ranked, limit)
+
+
+def diversify_results(ranked: Sequence[Scored], limit: int) -> list[Scored]:
+    """The seeds' diversify step: results spread across boards and creators (not ten near-identical pins
+    from one board) where the pool allows; otherwise in score order."""
+    from pinhaven.discovery.diversity import Candidate, diversify  # discovery imports this module lazily
+
+    by_pin = {s.pin.id: s for s in ranked}
+    picked = diversify(
+        [Candidate(s.pin.id, s.score, board=s.pin.board_id, creator=s.pin.creator_id) for s in ranked],
+        limit=max(limit, 1),
+    )
+    return [by_pin[c.item_id] for c in picked][:limit]
 
 
 def find_duplicates(*, db: Session, service: VisualService, viewer: Viewer, pin: Pin) -> list[Scored]:
