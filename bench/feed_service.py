@@ -252,7 +252,7 @@ def main() -> None:
     full, rank_only, naive = Timer(), Timer(), Timer()
     related_stages: list[dict[str, float]] = []
     for viewer, pin_id in zip(viewers, queries, strict=True):
-        ctx.services.pop("discovery.related_cache", None)  # cold: every query ranks
+        related.forget_ranked_lists(ctx)  # cold: every query ranks
         with session_scope(ctx.read_sessions) as db:
 
             def one(db: Any = db, viewer: Viewer = viewer, pin_id: int = pin_id) -> Any:

@@ -29,10 +29,12 @@ from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import visible_pin_ids
+from pinhaven.cache import cache_of
 from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
 from pinhaven.db.ids import new_id
+from pinhaven.discovery import shared_cache
 from pinhaven.discovery.feed_rank import SEEN_DAYS, SESSION_SIZE, generate, prime
 from pinhaven.discovery.models import FeedSession
 from pinhaven.errors import InvalidInput
@@ -124,12 +126,21 @@ def _store_session(ctx: AppContext, session: FeedSessionData) -> None:
                 items=[[p, s, sc] for p, s, sc in session.items],
             )
         )
+    # Committed first: the row is the feed log; the shared copy only spares other hosts a read of it.
+    values = (session.id, session.user_id, session.items, session.previous_id, session.excluded)
+    shared_cache.share_session(cache_of(ctx), values)
 
 
 def load_session(ctx: AppContext, *, db: Session, session_id: int) -> FeedSessionData | None:
-    """A feed session from this process's memory, else from the table (another process made it)."""
+    """A feed session from this process's memory, else the shared cache, else the table (another process
+    or host made it). Sessions never change once stored, so no copy of one can be stale."""
     found = _cache(ctx).get(session_id)
     if found is not None:
+        return found
+    shared = shared_cache.shared_session(cache_of(ctx), session_id)
+    if shared is not None:
+        found = FeedSessionData(*shared)
+        _cache(ctx).put(found)
         return found
     row = db.get(FeedSession, session_id)
     if row is None:

@@ -7,15 +7,15 @@ filtering:  the query pin, its exact duplicates (same image), pins the viewer hi
             viewer may not see (boards.access decides, on the whole candidate list and again per page);
 diversity:  board / creator caps within every 10 results and one pin per image (diversity.diversify), so
             "more like this" is not ten near-identical pins of one board;
-paging:     the ranked list is cached per (pin, viewer) in process memory for a few minutes and paged
-            by offset; each page is re-checked for privacy and deletion before it is served.
+paging:     the ranked list is cached per (pin, viewer) for a few minutes in the instance's cache (shared
+            by every host with Redis, so page 2 served by another host continues the same list) and paged
+            by offset; each page is re-checked for privacy and deletion before it is served, so a cached
+            list never shows a pin deleted or made secret since it was ranked (no invalidation needed).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import access_pin, boards_with_visible_pins, visible_pin_ids
+from pinhaven.cache import Cache, Generation, cache_of
 from pinhaven.context import AppContext
 from pinhaven.db.ids import new_id
 from pinhaven.discovery.diversity import Candidate, diversify
@@ -37,14 +38,14 @@ from pinhaven.pagination import PageParams, decode_bookmark, encode_bookmark
 from pinhaven.pins.models import Pin
 from pinhaven.search.visual.groups import collapse_duplicates
 
-__all__ = ["RelatedPage", "rank_related", "related_pins"]
+__all__ = ["RelatedPage", "forget_ranked_lists", "rank_related", "related_pins"]
 
 POOL = 150  # walk results kept: "more like this" rarely scrolls past ~150
 WALK_STEPS = 20_000
 BOARD_NEIGHBOURS = 60
 VISUAL_NEIGHBOURS = 100
 TTL_SECONDS = 300.0
-_CACHE_KEY = "discovery.related_cache"
+GENERATION = "related"  # bumped only when the ranking changes (`forget_ranked_lists`), not on writes
 WEIGHTS = {"walk": 1.0, "visual": 0.6, "board": 0.4}
 
 
@@ -59,36 +60,29 @@ class RelatedPage:
 class _Ranked:
     request_id: str
     pin_ids: list[int]
-    sources: dict[int, str]
-    made_at: float
 
 
-class _Cache:
-    def __init__(self, capacity: int = 2000) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[tuple[int, int | None, bool], _Ranked] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, int | None, bool]) -> _Ranked | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or time.monotonic() - found.made_at > TTL_SECONDS:
-                return None
-            self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[int, int | None, bool], value: _Ranked) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.capacity:
-                self._items.popitem(last=False)
+def _key(pin_id: int, viewer: Viewer) -> str:
+    # The list was privacy-filtered for this viewer (and what their credentials may see): never share it.
+    return f"related:{pin_id}:{viewer.user_id or ''}:{int(viewer.sees_secret_pins)}"
 
 
-def _cache(ctx: AppContext) -> _Cache:
-    cache: _Cache | None = ctx.services.get(_CACHE_KEY)
-    if cache is None:
-        cache = ctx.services.setdefault(_CACHE_KEY, _Cache())
-    return cache
+def _cached(cache: Cache, key: str) -> tuple[_Ranked | None, Generation]:
+    value, generation = cache.get_versioned(key, GENERATION)
+    if value is None:
+        return None, generation
+    request_id, pin_ids = json.loads(value)
+    return _Ranked(str(request_id), [int(p) for p in pin_ids]), generation
+
+
+def _store(cache: Cache, key: str, generation: Generation, ranked: _Ranked) -> None:
+    value = json.dumps([ranked.request_id, ranked.pin_ids]).encode()
+    cache.set_versioned(key, generation, value, TTL_SECONDS)
+
+
+def forget_ranked_lists(ctx: AppContext) -> None:
+    """Drop every cached ranked list, on every host (after a change to the ranking itself)."""
+    cache_of(ctx).bump(GENERATION)
 
 
 def rank_related(
@@ -152,12 +146,12 @@ def related_pins(
     """A page of pins related to a pin the viewer may see (404 otherwise)."""
     pin = access_pin(db=db, viewer=viewer, pin_id=pin_id)
     offset = _decode(page.bookmark)
-    key = (pin.id, viewer.user_id, viewer.sees_secret_pins)
-    ranked = _cache(ctx).get(key)
+    cache, key = cache_of(ctx), _key(pin.id, viewer)
+    ranked, generation = _cached(cache, key)
     if ranked is None:
-        ids, sources = rank_related(ctx, db=db, viewer=viewer, pin=pin)
-        ranked = _Ranked(str(new_id()), ids, sources, time.monotonic())
-        _cache(ctx).put(key, ranked)
+        ids, _sources = rank_related(ctx, db=db, viewer=viewer, pin=pin)
+        ranked = _Ranked(str(new_id()), ids)
+        _store(cache, key, generation, ranked)
     items, offset = _serve(db, viewer, ranked.pin_ids, offset, page.page_size)
     bookmark = encode_bookmark(["r", offset]) if offset < len(ranked.pin_ids) else None
     items = [

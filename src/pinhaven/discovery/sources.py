@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import PUBLIC, visible_pins_clause
 from pinhaven.boards.models import Board
+from pinhaven.cache import Cache, cache_of
 from pinhaven.context import AppContext
 from pinhaven.db.engine import SessionFactory
 from pinhaven.db.ids import new_id
+from pinhaven.discovery import shared_cache
 from pinhaven.discovery.candidates import DAY, Action, PopularityIndex, recency_weights, walk_candidates
 from pinhaven.discovery.graph import PinBoardGraph
 from pinhaven.discovery.graph_store import local_change_count
@@ -74,10 +76,13 @@ class SourceCache:
     revalidate), so no request pays for trending or topic scans. `sync_on_local_write` sources (fresh
     pins) are recomputed at once after this process wrote pins, so a new pin shows up for the next
     request, as people expect right after posting; other processes' writes show up within the TTL.
+    With a shared cache (Redis) a value one host computed is adopted by the others while younger than its
+    TTL (discovery.shared_cache), so other hosts' writes show up within twice the TTL.
     """
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, shared: Cache | None = None) -> None:
         self.sessions = sessions
+        self.shared = shared
         self._values: dict[str, tuple[float, int, object]] = {}
         self._refreshing: set[str] = set()
         self._lock = threading.Lock()
@@ -89,14 +94,25 @@ class SourceCache:
         hit = self._values.get(key)
         if hit is not None and (hit[1] == version or not sync_on_local_write):
             if time.monotonic() - hit[0] >= ttl:
-                self._refresh_later(key, compute, version)
+                self._refresh_later(key, ttl, compute, version)
             return hit[2]  # type: ignore[return-value]
-        with self.sessions() as db:
-            value = compute(db)
+        # After this process's own write, recompute (another host's list would not have the new pin yet).
+        value = self._compute(key, ttl, compute, adopt=hit is None)
         self._values[key] = (time.monotonic(), version, value)
         return value
 
-    def _refresh_later(self, key: str, compute: Callable[[Session], T], version: int) -> None:
+    def _compute(self, key: str, ttl: float, compute: Callable[[Session], T], *, adopt: bool) -> T:
+        if self.shared is not None and adopt:
+            found = shared_cache.fetch_source(self.shared, key, ttl)
+            if found is not None:
+                return cast(T, found)
+        with self.sessions() as db:
+            value = compute(db)
+        if self.shared is not None:
+            shared_cache.publish_source(self.shared, key, value, ttl)
+        return value
+
+    def _refresh_later(self, key: str, ttl: float, compute: Callable[[Session], T], version: int) -> None:
         with self._lock:
             if key in self._refreshing:
                 return
@@ -104,8 +120,7 @@ class SourceCache:
 
         def run() -> None:
             try:
-                with self.sessions() as db:
-                    self._values[key] = (time.monotonic(), version, compute(db))
+                self._values[key] = (time.monotonic(), version, self._compute(key, ttl, compute, adopt=True))
             except Exception:  # the stale value stays; the next expiry retries
                 log.exception("refreshing the %s candidates failed", key)
             finally:
@@ -122,7 +137,7 @@ class SourceCache:
 def source_cache(ctx: AppContext) -> SourceCache:
     cache: SourceCache | None = ctx.services.get(CACHE_KEY)
     if cache is None:
-        cache = ctx.services.setdefault(CACHE_KEY, SourceCache(ctx.read_sessions))
+        cache = ctx.services.setdefault(CACHE_KEY, SourceCache(ctx.read_sessions, cache_of(ctx)))
     return cache
 
 
