@@ -215,7 +215,9 @@ def apply_caps(
     return page
 
 
-def diversify(candidates: Sequence[Candidate], *, limit: int, per_page: int = RESULTS_PAGE) -> list[Candidate]:
+def diversify(
+    candidates: Sequence[Candidate], *, limit: int, per_page: int = RESULTS_PAGE
+) -> list[Candidate]:
     """Results spread across boards and creators: within the first `per_page` results (and every longer
     prefix) at most 30% from one board and 20% from one creator, one per content hash, as the pool allows
     (the caps relax in steps rather than cut the list short). Order is by score otherwise."""

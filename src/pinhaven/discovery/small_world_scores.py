@@ -4,8 +4,8 @@ Per scenario and moment ("right after" the target acted, before any graph refres
     first page      how many pins the first home-feed page holds, and how many unseen pictures were there;
     taste share     share of the first page showing pictures of the target's planted taste;
     related         mean share of "more like this" results (first 10) in the query picture's taste;
-    hit rate        share of the held-out pictures on the first page, and the same for the most popular
-                    pictures (the project's popularity baseline: pins on the most boards).
+    hit rate        share of the held-out pictures in the first two pages, and the same for as many of the
+                    most popular pictures (the project's popularity baseline: pins on the most boards).
 Pictures are compared by image, so a saved copy of a picture counts as that picture.
 """
 
@@ -33,6 +33,7 @@ __all__ = ["RELATED_QUERIES", "Scores", "run_scenario", "score"]
 
 RELATED_QUERIES = 40  # pictures sampled as "more like this" queries
 RELATED_K = 10
+HIT_PAGES = 2  # hit rate @ two pages of the feed (and as many of the most popular pictures)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,6 @@ def _own_images(ctx: AppContext, user_id: int) -> set[int]:
 
 def score(ctx: AppContext, world: PlantedWorld, moment: str) -> Scores:
     """Score the target's first feed page, related pins and hit rates as the instance stands now."""
-    ctx.services.pop("discovery.related_cache", None)  # ranked lists from an earlier moment
     scenario, viewer = world.scenario, session_viewer(world.target_id)
     own = _own_images(ctx, world.target_id)
     unseen = {i for i in world.taste_of_image if i not in own}
@@ -98,6 +98,13 @@ def score(ctx: AppContext, world: PlantedWorld, moment: str) -> Scores:
         page = feed.home_feed(ctx, db=db, viewer=viewer, page=PageParams(page_size=scenario.page_size))
     shown = _images_of(ctx, [p.id for p in page.items])
     on_taste = sum(1 for i in shown if world.taste_of_image.get(i) == world.target_taste)
+    k = HIT_PAGES * scenario.page_size
+    scrolled = list(shown)
+    if page.bookmark is not None:  # hit rate over the first pages of the scroll
+        with session_scope(ctx.read_sessions) as db:
+            more = feed.home_feed(ctx, db=db, viewer=viewer,
+                                  page=PageParams(page_size=k - len(shown), bookmark=page.bookmark))  # fmt: skip
+        scrolled += _images_of(ctx, [p.id for p in more.items])
     held = set(_images_of(ctx, world.held_out)) - own
     popular = [
         i
@@ -106,7 +113,7 @@ def score(ctx: AppContext, world: PlantedWorld, moment: str) -> Scores:
         )
         if i not in own
     ]
-    popular = list(dict.fromkeys(popular))[: scenario.page_size]
+    popular = list(dict.fromkeys(popular))[:k]
     return Scores(
         scenario=scenario.name,
         moment=moment,
@@ -115,7 +122,7 @@ def score(ctx: AppContext, world: PlantedWorld, moment: str) -> Scores:
         unseen_pool=len(unseen),
         taste_share=on_taste / len(shown) if shown else 0.0,
         related_precision=_related_precision(ctx, world),
-        hit_rate=len(held & set(shown)) / len(held) if held else 0.0,
+        hit_rate=len(held & set(scrolled)) / len(held) if held else 0.0,
         popular_hit_rate=len(held & set(popular)) / len(held) if held else 0.0,
         caught_up=page.caught_up,
     )
@@ -129,11 +136,11 @@ def _related_precision(ctx: AppContext, world: PlantedWorld) -> float:
     viewer = session_viewer(world.target_id)
     shares = []
     for q in queries:
-        with session_scope(ctx.read_sessions) as db:
-            page = related.related_pins(
-                ctx, db=db, viewer=viewer, pin_id=q, page=PageParams(page_size=RELATED_K)
-            )
-        images = _images_of(ctx, [p.id for p in page.items])
+        with session_scope(ctx.read_sessions) as db:  # the ranking itself: no cached list of another moment
+            pin = db.get(Pin, q)
+            assert pin is not None
+            ranked, _ = related.rank_related(ctx, db=db, viewer=viewer, pin=pin)
+        images = _images_of(ctx, ranked[:RELATED_K])
         if images:
             taste = world.taste_of_image[world.originals[q]]
             shares.append(sum(1 for i in images if world.taste_of_image.get(i) == taste) / len(images))

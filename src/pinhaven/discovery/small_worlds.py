@@ -143,25 +143,31 @@ def build_world(ctx: AppContext, scenario: Scenario) -> PlantedWorld:
         target = _person(db, "target")
         world = PlantedWorld(scenario, target, tastes[0], {"target": target}, {target: tastes[0]})
         boards: dict[int, list[int]] = {}
-        for t, taste in enumerate(tastes):
-            for i in range(scenario.people_per_taste):
+        motifs: dict[int, list[str]] = {}
+        posts: list[tuple[int, str, int, int]] = []  # (user, taste, seed, k)
+        for i in range(scenario.people_per_taste):
+            for t, taste in enumerate(tastes):
                 uid = _person(db, f"{taste}{i}")
                 world.user_ids[f"{taste}{i}"], world.taste_of_user[uid] = uid, taste
-                motifs = rng.sample(MOTIFS[taste], min(len(MOTIFS[taste]), scenario.boards_per_person))
+                motifs[uid] = rng.sample(MOTIFS[taste], min(len(MOTIFS[taste]), scenario.boards_per_person))
                 boards[uid] = [
                     boards_service.create(db=db, owner_id=uid, name=f"{m.title()} {taste} ideas",
                                           privacy="PUBLIC").id
-                    for m in motifs
+                    for m in motifs[uid]
                 ]  # fmt: skip
-                for k in range(scenario.pictures_per_person):
-                    motif = motifs[k % len(motifs)]
-                    image = images.make(db, taste, t * 100_000 + i * 1000 + k, motif)
-                    pin = pins_service.create(
-                        db=db, viewer=session_viewer(uid), board_id=boards[uid][k % len(motifs)], image=image,
-                        fields=pins_service.PinFields(title=f"{motif.title()} no. {k + 1}",
-                                                      description=f"{taste} {motif}"),
-                    )  # fmt: skip
-                    world.originals[pin.id], world.taste_of_image[image.id] = image.id, taste
+                posts += [
+                    (uid, taste, t * 100_000 + i * 1000 + k, k) for k in range(scenario.pictures_per_person)
+                ]
+        # Posted in a shuffled order: no taste is older than another (popularity breaks ties by age).
+        rng.shuffle(posts)
+        for uid, taste, seed, k in posts:
+            motif = motifs[uid][k % len(motifs[uid])]
+            image = images.make(db, taste, seed, motif)
+            pin = pins_service.create(
+                db=db, viewer=session_viewer(uid), board_id=boards[uid][k % len(motifs[uid])], image=image,
+                fields=pins_service.PinFields(title=f"{motif.title()} no. {k + 1}", description=f"{taste} {motif}"),
+            )  # fmt: skip
+            world.originals[pin.id], world.taste_of_image[image.id] = image.id, taste
         world.target_boards = [
             boards_service.create(db=db, owner_id=target, name=f"My {tastes[0]} {n + 1}", privacy="PUBLIC").id
             for n in range(scenario.target_boards)
