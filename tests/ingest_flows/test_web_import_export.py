@@ -17,6 +17,7 @@ from pinhaven.accounts.service import get_by_username_or_raise
 from pinhaven.context import AppContext
 from pinhaven.ingest.models import ImportRun
 from pinhaven.jobs.worker import drain
+from pinhaven.media.service import media_store
 
 
 def _zip(*names: str) -> bytes:
@@ -55,10 +56,15 @@ def test_an_uploaded_zip_is_imported_in_the_background_with_a_report(
     assert {name: len(pins) for name, pins in boards.items()} == {"Beach": 2, "Hills": 2}
     with ctx.sessions() as db:
         run = db.query(ImportRun).one()
-        assert (run.status, run.created, run.failed, run.input_path) == ("done", 4, 0, None)
-    # the upload was kept in the run's own folder until the run ended; the report stays there
-    assert [p.name for p in (ctx.settings.data_dir / "imports").iterdir()] == [str(run.id)]
-    assert [p.name for p in (ctx.settings.data_dir / "imports" / str(run.id)).iterdir()] == ["report.jsonl"]
+        assert (run.status, run.created, run.failed, run.input_key) == ("done", 4, 0, None)
+        report_key = run.report_key
+    # the upload was kept in the run's private folder of the media store until the run ended; the report
+    # stays there, and no local copy is left behind
+    assert report_key is not None
+    assert re.fullmatch(rf"private/imports/{run.id}-[0-9a-f]{{32}}/report\.jsonl", report_key)
+    private = [o.key for o in media_store(ctx).iter_objects("private/")]
+    assert private == [report_key]
+    assert not [p for p in (ctx.settings.data_dir / "scratch").rglob("*")]
     listing = ann.get("/settings/import").text
     assert re.search(r">done<", listing) and f"/settings/import/{run.id}/report" in listing
     report = ann.get(f"/settings/import/{run.id}/report")

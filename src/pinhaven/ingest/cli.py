@@ -196,34 +196,46 @@ def _print_summary(summary: ImportSummary) -> None:
 
 def export_command(
     user: Annotated[str, typer.Option("--user", help="The user to export.")] = "",
-    out: Annotated[Path | None, typer.Option("--out", help="The zip to write.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="The zip to write. Without it the export is kept in the media store, like one requested "
+            "from the settings page, and the user downloads it there (from any host).",
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Export a user's whole account (profile, boards, sections, pins, saves, follows, originals) to a zip."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from pinhaven.ingest.exporter import export_account
+    from pinhaven.ingest.exports import export_now
 
-    if not user or out is None:
-        raise _fail("--user and --out are required", 2)
+    if not user:
+        raise _fail("--user is required", 2)
     ctx = _context(data_dir)
+    run_id: int | None = None
     try:
         user_id = _user_id(ctx, user)
         with Progress(
             TextColumn("[bold]export"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
         ) as bar:
             task = bar.add_task("export", total=None)
-            summary = export_account(
-                ctx=ctx,
-                user_id=user_id,
-                out=out,
-                on_progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            if out is not None:
+                summary = export_account(ctx=ctx, user_id=user_id, out=out, on_progress=progress)
+            else:
+                run_id, summary = export_now(ctx, user_id, on_progress=progress)
     except PinhavenError as exc:
         raise _fail(exc.message) from exc
+    where = summary.path if run_id is None else f"export {run_id}: {user} downloads it from /settings/export"
     typer.echo(
         f"exported {summary.pins} pins, {summary.boards} boards, {summary.sections} sections, "
-        f"{summary.images} images, {summary.follows} follows to {summary.path}"
+        f"{summary.images} images, {summary.follows} follows to {where}"
     )
     if summary.missing_images:
         typer.secho(

@@ -48,9 +48,13 @@ class ImportRun(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(16))  # file | pinry
     label: Mapped[str] = mapped_column(String(300))  # the uploaded file's name or the Pinry URL
     status: Mapped[str] = mapped_column(String(16), default="queued")
-    input_path: Mapped[str | None] = mapped_column(Text, nullable=True)  # the stored upload
+    # Media-store keys (ingest.run_files: private/imports/<id>-<token>/...) of the upload, kept until the run
+    # is done, and of the report, stored when the run ends.
+    input_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    input_path: Mapped[str | None] = mapped_column(Text, nullable=True)  # legacy: local upload (before 0009)
     options: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # board, pinry url/token
-    report_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    report_path: Mapped[str | None] = mapped_column(Text, nullable=True)  # legacy: local report (before 0009)
     total: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)
     skipped: Mapped[int] = mapped_column(default=0)
@@ -69,7 +73,9 @@ class ExportRun(IdMixin, Base):
 
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="queued")  # EXPORT_STATES
-    path: Mapped[str | None] = mapped_column(Text, nullable=True)  # the finished zip
+    # The finished zip's media-store key (ingest.run_files: private/exports/<id>-<token>/<name>.zip).
+    zip_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    path: Mapped[str | None] = mapped_column(Text, nullable=True)  # legacy: a local zip (before 0009)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     pins: Mapped[int] = mapped_column(default=0)
     boards: Mapped[int] = mapped_column(default=0)

@@ -46,7 +46,7 @@ from pinhaven.jobs.service import enqueue
 from pinhaven.media import colour, locks, variants
 from pinhaven.media.models import MediaImage
 from pinhaven.media.processing import normalise_upload
-from pinhaven.media.store import TRASH_PREFIX, MediaStore, open_media_store
+from pinhaven.media.store import PRIVATE_PREFIX, TRASH_PREFIX, MediaStore, open_media_store
 from pinhaven.pins.models import Pin
 
 __all__ = [
@@ -535,6 +535,7 @@ def sweep_orphans(
     *, sessions: SessionFactory, store: MediaStore, grace_seconds: float = 3600.0, now: float | None = None
 ) -> SweepReport:
     """Delete files that no MediaImage row claims and that nobody wrote or re-used within the grace period.
+    Only media keys are judged: `private/` (import and export files) and anything else are left alone.
 
     Race with uploads: a file is parked (moved aside) before it is deleted, then re-checked in a fresh
     transaction: if an upload refreshed it (`put` touches an existing file) or committed a row for it
@@ -546,6 +547,8 @@ def sweep_orphans(
         _unpark(store, leftover.key, leftover.key[len(TRASH_PREFIX) :])
     old: dict[str, list[str]] = {}
     for obj in store.iter_objects():
+        if obj.key.startswith(PRIVATE_PREFIX):
+            continue  # run files (imports, exports): no MediaImage row claims them, their runs delete them
         report.scanned += 1
         match = _KEY_SHA.match(obj.key)
         if match is None:

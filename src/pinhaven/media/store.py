@@ -5,12 +5,18 @@ the sha256 of the normalised original, so a key's bytes never change: `put` on a
 and only refreshes its modification time, which restarts the orphan sweeper's grace period for it.
 Writes are atomic (temporary file in the same folder, then rename): a reader sees the old state or the whole
 new file, never a partial one.
+
+Keys under `private/` (PRIVATE_PREFIX) are not media: import uploads and reports, export zips, written whole
+with `put_file` and read with `get_file` (streamed, for files of any size). Their folders carry a random token
+kept in the run's row, they are served only through the app to their owner, and the orphan sweeper never
+touches them (their runs delete them).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,9 +27,18 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from pinhaven.config import Settings
 
-__all__ = ["TRASH_PREFIX", "LocalMediaStore", "MediaStore", "StoredObject", "open_media_store"]
+__all__ = [
+    "PRIVATE_PREFIX",
+    "TRASH_PREFIX",
+    "LocalMediaStore",
+    "MediaStore",
+    "StoredObject",
+    "open_media_store",
+]
 
 TRASH_PREFIX = ".trash/"  # where the sweeper parks a file while it re-checks that nothing points at it
+PRIVATE_PREFIX = "private/"  # owner-only files of runs (imports, exports): never media, never swept
+_COPY_CHUNK = 1024 * 1024
 _TEMP_MARK = ".tmp-"
 _KEY_PATTERN = re.compile(r"^(\.trash/)?[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 
@@ -41,6 +56,15 @@ class MediaStore(Protocol):
 
     def put(self, key: str, data: bytes, *, durable: bool = True) -> None:
         """Store `data` under `key` atomically; an existing key is kept and its timestamp refreshed."""
+        ...
+
+    def put_file(self, key: str, path: Path) -> None:
+        """Store the local file `path` under `key`, streamed (any size), replacing what was there; readers
+        see the key only once the whole file is stored."""
+        ...
+
+    def get_file(self, key: str, path: Path) -> bool:
+        """Copy `key` into the local file `path`, streamed; False (and no file) when the key is missing."""
         ...
 
     def get(self, key: str) -> bytes | None:
@@ -105,6 +129,30 @@ class LocalMediaStore:
             raise
         if durable:
             _fsync_dir(path.parent)
+
+    def put_file(self, key: str, path: Path) -> None:
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.parent / f"{_TEMP_MARK}{uuid.uuid4().hex}-{target.name}"
+        try:
+            with open(path, "rb") as source, open(temp, "wb") as out:
+                shutil.copyfileobj(source, out, _COPY_CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+
+    def get_file(self, key: str, path: Path) -> bool:
+        try:
+            source = open(self._path(key), "rb")  # noqa: SIM115 - closed below, after the copy
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return False
+        with source, open(path, "wb") as out:
+            shutil.copyfileobj(source, out, _COPY_CHUNK)
+        return True
 
     def get(self, key: str) -> bytes | None:
         try:

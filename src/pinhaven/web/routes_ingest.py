@@ -8,6 +8,9 @@
     GET|POST /settings/export        queue the whole account as a zip (the `ingest.export` job), list exports
     GET /settings/export/{id}/download   the finished zip (its owner only)
 
+Uploads, reports and zips live in the media store under private keys (ingest.run_files); the downloads are
+copied from there into a scratch folder, sent, and deleted: never a public URL.
+
 Pages that show a site's own images extend `img-src` to http(s) (images only; scripts stay 'self'), and the
 images carry referrerpolicy="no-referrer". The popup's behaviour lives in /static/ingest.js (no inline code).
 """
@@ -15,21 +18,23 @@ images carry referrerpolicy="no-referrer". The popup's behaviour lives in /stati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.context import AppContext
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
-from pinhaven.errors import NotFound, PinhavenError
+from pinhaven.errors import PinhavenError
 from pinhaven.ingest import exports, runs, service
+from pinhaven.ingest.run_files import LocalCopy
 from pinhaven.ingest.url_rules import learned_rules
+from pinhaven.media.service import media_store
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
 from pinhaven.web.forms import has_file, optional_id
@@ -325,6 +330,7 @@ def import_start(
         runs.create_run(
             db=db,
             settings=ctx.settings,
+            store=media_store(ctx),
             user_id=me.id,
             filename=upload.filename if upload else None,
             stream=upload.file if upload else None,
@@ -339,14 +345,20 @@ def import_start(
     return RedirectResponse("/settings/import?started=1", status_code=303)
 
 
-@router.get("/settings/import/{run_id}/report")
-def import_report(db: DbSession, me: SignedIn, run_id: str) -> Response:
-    run = runs.get_for_user(db=db, user_id=me.id, run_id=parse_id(run_id))
-    if not run.report_path or not Path(run.report_path).is_file():
-        raise NotFound("This import has no report yet.")
+def _send_copy(copy: LocalCopy, media_type: str, filename: str) -> FileResponse:
+    """Send a local copy of a stored run file, deleting it once sent."""
     return FileResponse(
-        run.report_path, media_type="application/x-ndjson", filename=f"import-{run.id}-report.jsonl"
+        copy.path, media_type=media_type, filename=filename, background=BackgroundTask(copy.discard)
     )
+
+
+@router.get("/settings/import/{run_id}/report")
+def import_report(db: DbSession, ctx: Ctx, me: SignedIn, run_id: str) -> Response:
+    parsed = parse_id(run_id)
+    copy = runs.report_for_user(
+        db=db, settings=ctx.settings, store=media_store(ctx), user_id=me.id, run_id=parsed
+    )
+    return _send_copy(copy, "application/x-ndjson", f"import-{parsed}-report.jsonl")
 
 
 def _export_page(request: Request, db: Session, me_id: int, *, status: int = 200, **extra: Any) -> Response:
@@ -369,7 +381,7 @@ def export_page(request: Request, db: DbSession, me: SignedIn, started: int = 0)
 def export_start(request: Request, db: DbSession, ctx: Ctx, me: SignedIn) -> Response:
     """Queue the account's zip; the page lists it and links the download once the job wrote it."""
     try:
-        exports.request_export(db=db, settings=ctx.settings, user_id=me.id)
+        exports.request_export(db=db, settings=ctx.settings, store=media_store(ctx), user_id=me.id)
     except PinhavenError as exc:
         db.rollback()
         return _export_page(request, db, me.id, status=exc.status, error=exc.message)
@@ -377,6 +389,8 @@ def export_start(request: Request, db: DbSession, ctx: Ctx, me: SignedIn) -> Res
 
 
 @router.get("/settings/export/{run_id}/download")
-def export_download(db: DbSession, me: SignedIn, run_id: str) -> Response:
-    path = exports.download_for_user(db=db, user_id=me.id, run_id=parse_id(run_id))
-    return FileResponse(path, media_type="application/zip", filename=path.name)
+def export_download(db: DbSession, ctx: Ctx, me: SignedIn, run_id: str) -> Response:
+    copy = exports.download_for_user(
+        db=db, settings=ctx.settings, store=media_store(ctx), user_id=me.id, run_id=parse_id(run_id)
+    )
+    return _send_copy(copy, "application/zip", copy.path.name)
