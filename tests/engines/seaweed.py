@@ -122,6 +122,8 @@ def start_server(folder: Path) -> SeaweedServer:
         f"-filer.port={filer}", f"-master.port.grpc={grpc_master}", f"-volume.port.grpc={grpc_volume}",
         f"-filer.port.grpc={grpc_filer}", f"-s3.port.grpc={grpc_s3}", "-volume.max=0",
         "-master.volumeSizeLimitMB=64",
+        # Their fixed default ports (8181, 9101) would make a second server on the machine exit.
+        "-s3.port.iceberg=0", "-s3.port.lance=0",
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
