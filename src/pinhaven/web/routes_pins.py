@@ -74,7 +74,22 @@ def pin_page(
     saved_pin = _visible_or_none(db, viewer, parse_id(saved) if saved else None)
     if saved_pin is not None:
         context["saved_board"] = boards_service.get_visible(db=db, viewer=viewer, board_id=saved_pin.board_id)
+    if context["pin"].is_owner:  # the owner may tell the duplicate finder it was wrong
+        context["near_duplicates"] = _near_duplicates(request, db, viewer, pin)
+        context["not_same_done"] = request.query_params.get("not_same") == "1"
     return render(request, "pin.html", context)
+
+
+def _near_duplicates(request: Request, db: Session, viewer: Viewer, pin: Pin) -> list[Any]:
+    """Visible pins grouped with this one as the same picture from another file (not the same image)."""
+    from pinhaven.search.visual.service import find_duplicates, visual_service
+
+    try:
+        found = find_duplicates(db=db, service=visual_service(request.app.state.ctx), viewer=viewer, pin=pin)
+    except PinhavenError:  # no visual model on this instance: nothing to review
+        return []
+    near = [s.pin for s in found if s.kind == "near"]
+    return [present_pin(db=db, viewer=viewer, pin=p, base_url="") for p in near]
 
 
 @router.get("/pin/{pin_id}/save")
@@ -120,6 +135,24 @@ def save_pin(
         }
         return render(request, "pin_save.html", context, status=exc.status)
     return RedirectResponse(f"/pin/{pin.id}?saved={new_pin.id}", status_code=303)
+
+
+@router.post("/pin/{pin_id}/duplicates/{other_id}/not_same")
+def not_same_picture(
+    request: Request, db: DbSession, viewer: WebViewer, me: SignedIn, pin_id: str, other_id: str
+) -> Response:
+    """The owner says a pin shown as a duplicate is a different picture: the pair never groups again."""
+    from pinhaven.search.visual.not_same import mark_not_same
+    from pinhaven.search.visual.service import visual_service
+
+    mark_not_same(
+        db=db,
+        service=visual_service(request.app.state.ctx),
+        viewer=viewer,
+        pin_id=parse_id(pin_id),
+        other_pin_id=parse_id(other_id),
+    )
+    return RedirectResponse(f"/pin/{parse_id(pin_id)}?not_same=1", status_code=303)
 
 
 @router.get("/pin/{pin_id}/edit")

@@ -6,7 +6,7 @@ import io
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from PIL import Image
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import access_pin
 from pinhaven.context import AppContext
 from pinhaven.db.ids import parse_id
-from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession
+from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Scopes
 from pinhaven.errors import InvalidInput, InvalidUpload, NotFound
 from pinhaven.media.models import MediaImage
 from pinhaven.media.processing import normalise_upload
@@ -27,6 +27,7 @@ from pinhaven.pins.schemas import PinRead
 from pinhaven.search.visual import clusters as clusters_service
 from pinhaven.search.visual import text_to_image
 from pinhaven.search.visual.groups import group_ids
+from pinhaven.search.visual.not_same import mark_not_same
 from pinhaven.search.visual.service import (
     Scored,
     find_duplicates,
@@ -197,6 +198,41 @@ def pin_duplicates(
     ]
     group = group_ids(db, [pin.image_id])[pin.image_id]
     return DuplicatePinPage(items=items, bookmark=None, group_id=str(group))
+
+
+class NotSameResult(BaseModel):
+    pin_id: str
+    other_id: str
+    group_id: str  # the pin's duplicate group after the split
+    other_group_id: str
+    separated: bool
+
+
+@router.post("/pins/{pin_id}/duplicates/{other_id}/not_same", response_model=NotSameResult)
+def pin_not_same(
+    pin_id: str,
+    other_id: str,
+    ctx: Ctx,
+    db: DbSession,
+    viewer: Annotated[Viewer, Depends(Scopes("pins:write"))],
+) -> NotSameResult:
+    """The owner of pin `pin_id` says pin `other_id` (any pin they may see) is not the same picture: the
+    two images never group again and their current group is split at once. 404 for a pin the caller may
+    not see; 403 unless the caller may edit `pin_id`."""
+    service = visual_service(ctx)
+    separated = mark_not_same(
+        db=db, service=service, viewer=viewer, pin_id=parse_id(pin_id), other_pin_id=parse_id(other_id)
+    )
+    pin = access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    other = access_pin(db=db, viewer=viewer, pin_id=parse_id(other_id))
+    groups = group_ids(db, [pin.image_id, other.image_id])
+    return NotSameResult(
+        pin_id=str(pin.id),
+        other_id=str(other.id),
+        group_id=str(groups[pin.image_id]),
+        other_group_id=str(groups[other.image_id]),
+        separated=separated,
+    )
 
 
 @router.get("/boards/{board_id}/clusters", response_model=clusters_service.ClusterList)

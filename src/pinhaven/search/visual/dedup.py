@@ -10,17 +10,31 @@ query's pHash or its mirror's):
     and the cosine is ≥ `min_cosine_wide`, stricter than for close hashes, or
   * the vector index returns it among the query's nearest neighbours at cosine ≥ `min_cosine_alone`
     (catches crops and rotations that move the pHash further than any useful radius).
+
+Flat graphics (either image's `layout.flatness` ≥ FLAT_FROM) need more than one signal: hashes and
+descriptor are dominated by the plain background there, so two different graphics on the same background
+agree on both. Such a pair counts only when the pHash is within `hash_radius` *and* the cosine confirms it
+(no wide tier, no embedding alone; or near-identical hashes) *and* the colour layouts agree
+(`layout_mismatch` ≤ `max_layout_mismatch`). Without both layouts a flat pair counts only on near-identical
+hashes. A pair an owner marked "not the same picture" never counts (`not_same`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pinhaven.search.visual.hashes import HammingIndex, ImageHashes, hamming
-from pinhaven.search.visual.index import VectorIndex, VisibleFn
+from pinhaven.search.visual.index import VisibleFn
+from pinhaven.search.visual.layout import FLAT_FROM, keeps_layout, layout_mismatch
+
+if TYPE_CHECKING:
+    from pinhaven.search.vectorstore.protocols import ImageVectorStore
+
+LayoutsFn = Callable[[Sequence[int]], dict[int, np.ndarray]]  # stored image ids → their layouts
 
 __all__ = [
     "DuplicateFinder",
@@ -43,6 +57,7 @@ class DuplicatePolicy:
     ann_candidates: int = 10
     hash_only_radius: int = 4
     dhash_only_radius: int = 6
+    max_layout_mismatch: float = 0.12  # flat pairs: share of the picture allowed to differ in colour
 
     @classmethod
     def for_model(cls, model_id: str) -> DuplicatePolicy:
@@ -65,6 +80,7 @@ class DuplicateMatch:
     id: int
     cosine: float | None  # None when decided on hashes alone
     hamming: int | None  # min pHash distance to the query or its mirror; None if found by embedding only
+    mismatch: float | None = None  # colour-layout mismatch, for flat pairs only
 
 
 class DuplicateFinder:
@@ -74,21 +90,41 @@ class DuplicateFinder:
         self,
         *,
         hashes: HammingIndex,
-        vectors: VectorIndex | None = None,
+        vectors: ImageVectorStore | None = None,
         policy: DuplicatePolicy | None = None,
+        layouts: LayoutsFn | None = None,
     ) -> None:
         self.hashes = hashes
         self.dhashes: dict[int, int] = {}
+        self.flatness: dict[int, float] = {}  # only images flat enough to keep a layout
+        # stored layouts: looked up for the few flat candidates of a query (the service reads them from the
+        # database); without a lookup they are kept here
+        self.layouts = layouts
+        self._layouts: dict[int, np.ndarray] = {}
+        self.not_same: dict[int, set[int]] = {}  # image → images an owner said are not the same picture
         self.vectors = vectors
         self.policy = policy or (
             DuplicatePolicy.for_model(vectors.model_id) if vectors else DuplicatePolicy()
         )
 
     def add(self, ids: Sequence[int], hashes: Sequence[ImageHashes]) -> None:
-        """Index the pHash (and remember the dHash) of stored images; vectors go to the vector index."""
+        """Index the pHash (and remember the dHash and flatness) of stored images; vectors go to the
+        vector index. A flatness of None (a row embedded before layouts existed) counts as not flat."""
         self.hashes.add(list(ids), [h.phash for h in hashes])
         for i, h in zip(ids, hashes, strict=True):
             self.dhashes[int(i)] = h.dhash
+            flat = h.flatness
+            if flat is not None and keeps_layout(flat):
+                self.flatness[int(i)] = float(flat)
+            else:
+                self.flatness.pop(int(i), None)
+            if self.layouts is None and h.layout is not None:
+                self._layouts[int(i)] = h.layout
+
+    def exclude_pair(self, a: int, b: int) -> None:
+        """Never match these two images again (an owner said they are not the same picture)."""
+        self.not_same.setdefault(int(a), set()).add(int(b))
+        self.not_same.setdefault(int(b), set()).add(int(a))
 
     def remove(self, ids: Iterable[int]) -> None:
         """Forget stored images."""
@@ -96,6 +132,8 @@ class DuplicateFinder:
         self.hashes.remove(ids)
         for i in ids:
             self.dhashes.pop(i, None)
+            self.flatness.pop(i, None)
+            self._layouts.pop(i, None)
 
     def find(
         self,
@@ -104,10 +142,18 @@ class DuplicateFinder:
         *,
         exclude: Iterable[int] = (),
         visible: VisibleFn | None = None,
+        query_id: int | None = None,
     ) -> list[DuplicateMatch]:
-        """Stored duplicates of the query image, most similar first."""
+        """Stored duplicates of the query image, most similar first.
+
+        The query's `hashes.flatness`/`layout` pick the rule (without them it counts as not flat; stored
+        flat images still get the strict rule). `query_id`: the query's own image id, when it is stored, so
+        the pairs excluded for it are skipped (and it is never its own duplicate).
+        """
         p = self.policy
         skip = {int(i) for i in exclude}
+        if query_id is not None:
+            skip |= {int(query_id)} | self.not_same.get(int(query_id), set())
         ham: dict[int, int] = {}
         radius = p.hash_radius if vector is None or self.vectors is None else p.wide_hash_radius
         for q in {hashes.phash, hashes.phash_mirror}:
@@ -116,7 +162,7 @@ class DuplicateFinder:
                     ham[i] = min(d, ham.get(i, 64))
         near_identical = self._hash_only(hashes, ham, None)
         if vector is None or self.vectors is None:
-            return self._visible_sorted(near_identical, visible)
+            return self._visible_sorted(self._layout_checked(near_identical, hashes), visible)
 
         cos: dict[int, float] = {}
         for i, s in self.vectors.search(vector, p.ann_candidates, exclude=skip):
@@ -133,7 +179,38 @@ class DuplicateFinder:
             for i, c in cos.items()
             if i in identical or c >= p.min_cosine_alone or self._hash_backed(ham.get(i), c)
         ]
-        return self._visible_sorted(matches, visible)
+        return self._visible_sorted(self._layout_checked(matches, hashes), visible)
+
+    def _is_flat_pair(self, image_id: int, query: ImageHashes) -> bool:
+        query_flat = query.flatness is not None and query.flatness >= FLAT_FROM
+        return query_flat or self.flatness.get(image_id, 0.0) >= FLAT_FROM
+
+    def _layout_checked(self, matches: list[DuplicateMatch], query: ImageHashes) -> list[DuplicateMatch]:
+        """Apply the flat-graphics rule: hash AND cosine AND colour layout must all agree."""
+        p = self.policy
+        flat = [m for m in matches if self._is_flat_pair(m.id, query)]
+        if not flat:
+            return matches
+        wanted = [m.id for m in flat if m.id in self.flatness]
+        if self.layouts is not None:
+            have = self.layouts(wanted) if wanted else {}
+        else:
+            have = {i: self._layouts[i] for i in wanted if i in self._layouts}
+        kept = [m for m in matches if m not in flat]
+        for m in flat:
+            stored = have.get(m.id)
+            if query.layout is None or stored is None:
+                if m.cosine is None:  # hash-only mode and nothing to compare: near-identical hashes
+                    kept.append(m)
+                continue
+            hashed = m.hamming is not None and m.hamming <= p.hash_radius
+            confirmed = m.cosine is None or m.cosine >= p.min_cosine_hashed
+            if not (hashed and confirmed):
+                continue
+            mismatch = layout_mismatch(query.layout, stored)
+            if mismatch <= p.max_layout_mismatch:
+                kept.append(DuplicateMatch(m.id, m.cosine, m.hamming, mismatch))
+        return kept
 
     def _hash_backed(self, distance: int | None, cosine: float) -> bool:
         p = self.policy
@@ -193,11 +270,32 @@ class UnionFind:
         return lo
 
 
-def canonical_groups(pairs: Iterable[tuple[int, int]], ids: Iterable[int] = ()) -> dict[int, int]:
-    """Map every id (from `pairs` and `ids`) to its group's canonical id: the oldest (smallest) member."""
+def canonical_groups(
+    pairs: Iterable[tuple[int, int]],
+    ids: Iterable[int] = (),
+    excluded: Iterable[tuple[int, int]] = (),
+) -> dict[int, int]:
+    """Map every id (from `pairs` and `ids`) to its group's canonical id: the oldest (smallest) member.
+
+    Pairs are merged in the order given (strongest evidence first); a merge that would put two `excluded`
+    images ("not the same picture") in one group is skipped, so a chain of duplicates cannot bridge them.
+    """
     uf = UnionFind()
     for i in ids:
         uf.find(int(i))
+    apart: dict[int, set[int]] = {}
+    for a, b in excluded:
+        apart.setdefault(int(a), set()).add(int(b))
+        apart.setdefault(int(b), set()).add(int(a))
+    members: dict[int, set[int]] = {}
     for a, b in pairs:
-        uf.union(int(a), int(b))
+        ra, rb = uf.find(int(a)), uf.find(int(b))
+        if ra == rb:
+            continue
+        ma, mb = members.get(ra, {ra}), members.get(rb, {rb})
+        if apart and any(apart.get(m, set()) & mb for m in ma):
+            continue
+        root = uf.union(ra, rb)
+        members[root] = ma | mb
+        members.pop(ra if root != ra else rb, None)
     return {i: uf.find(i) for i in list(uf._parent)}

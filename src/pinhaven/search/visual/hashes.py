@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from math import comb
 
@@ -18,6 +18,7 @@ from PIL import Image
 
 from pinhaven.errors import InvalidInput
 from pinhaven.search.visual.embedder import prepare_image
+from pinhaven.search.visual.layout import image_layout, keeps_layout
 
 __all__ = [
     "HammingIndex",
@@ -67,17 +68,26 @@ def dhash(img: Image.Image) -> int:
 
 @dataclass(frozen=True)
 class ImageHashes:
-    """The hashes stored for an image, plus those of its mirror image (used only to query)."""
+    """The hashes stored for an image, plus those of its mirror image (used only to query).
+
+    `flatness` and `layout` (layout.py) go with them: the flat-graphics duplicate rule needs both. They are
+    None for rows stored before they existed; `layout` is kept only for flat-ish images.
+    """
 
     phash: int
     dhash: int
     phash_mirror: int
     dhash_mirror: int
+    flatness: float | None = None
+    layout: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def image_hashes(img: Image.Image) -> ImageHashes:
-    """pHash and dHash of an image and of its horizontal mirror, from one shrunk decode."""
-    small = prepare_image(img, 64).convert("L")
+    """pHash and dHash of an image and of its horizontal mirror, its flatness and (when flat-ish) its
+    colour layout, from one shrunk decode."""
+    shrunk = prepare_image(img, 64)
+    flat, layout = image_layout(shrunk)
+    small = shrunk.convert("L")
     g32 = np.asarray(small.resize((32, 32), Image.Resampling.LANCZOS), np.float64)
     g98 = np.asarray(small.resize((9, 8), Image.Resampling.LANCZOS), np.float64)
     # LANCZOS is symmetric, so mirroring the thumbnail equals thumbnailing the mirror
@@ -86,6 +96,8 @@ def image_hashes(img: Image.Image) -> ImageHashes:
         dhash=_dhash_grey(g98),
         phash_mirror=_phash_grey(g32[:, ::-1]),
         dhash_mirror=_dhash_grey(g98[:, ::-1]),
+        flatness=flat,
+        layout=layout if keeps_layout(flat) else None,
     )
 
 

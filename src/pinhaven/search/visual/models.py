@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pinhaven.db.base import Base, UTCDateTime, utcnow
 
-__all__ = ["ImageDuplicateGroup", "ImageEmbedding"]
+__all__ = ["ImageDuplicateExclusion", "ImageDuplicateGroup", "ImageEmbedding"]
 
 
 class ImageEmbedding(Base):
@@ -17,6 +17,8 @@ class ImageEmbedding(Base):
 
     Vectors are keyed by image, not pin: every pin showing the image (saves, identical uploads) shares it.
     `phash`/`dhash` are unsigned 64-bit hashes stored as signed BIGINTs (`hashes.to_signed`).
+    `flatness` and `layout` (layout.py) drive the flat-graphics duplicate rule; `layout` is kept only for
+    flat-ish images; both are NULL on rows embedded before they existed (a reindex fills them).
     """
 
     __tablename__ = "visual_embeddings"
@@ -29,6 +31,8 @@ class ImageEmbedding(Base):
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, unit length
     phash: Mapped[int] = mapped_column(BigInteger)
     dhash: Mapped[int] = mapped_column(BigInteger)
+    flatness: Mapped[float | None] = mapped_column(Float, nullable=True)
+    layout: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -46,3 +50,26 @@ class ImageDuplicateGroup(Base):
         BigInteger, ForeignKey("media_images.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     group_id: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class ImageDuplicateExclusion(Base):
+    """Two images an owner said are "not the same picture": the duplicate finder never pairs them again,
+    and no group may hold both. Stored once per pair, smaller image id first."""
+
+    __tablename__ = "visual_duplicate_exclusions"
+    __table_args__ = (CheckConstraint("image_a < image_b", name="ordered_pair"),)
+
+    image_a: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("media_images.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    image_b: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("media_images.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+        index=True,
+    )
+    created_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
