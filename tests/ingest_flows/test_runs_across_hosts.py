@@ -170,3 +170,35 @@ def test_expired_exports_leave_the_store_and_the_cli_prepares_a_downloadable_one
     assert [o.key for o in store.iter_objects("private/exports/")] != [old_key]
     for host in (host_a, host_b):
         assert _kept_files(host.settings.data_dir) == []
+
+
+def test_the_export_command_without_out_stores_an_export_its_owner_downloads(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from pinhaven.cli import app as cli_app
+
+    ann = WebClient(create_app(ctx=ctx))
+    ann.signup("ann")
+    ann.upload(ann.create_board("Kitchens"), seed=5, title="Tiles")
+    monkeypatch.setenv("PINHAVEN_DATABASE_URL", ctx.settings.database_url)
+    monkeypatch.setenv("PINHAVEN_SECRET_KEY", "test-secret-key")
+    result = CliRunner().invoke(
+        cli_app, ["export", "--user", "ann", "--data-dir", str(ctx.settings.data_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    found = re.search(
+        r"exported 1 pins, 1 boards.* to export (\d+): ann downloads it from /settings/export", result.output
+    )
+    assert found is not None, result.output
+    download = ann.get(f"/settings/export/{found.group(1)}/download")
+    assert download.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        assert json.loads(archive.read("manifest.json"))["counts"]["pins"] == 1
+    # single node: the media folder is the store; nothing else stays behind
+    assert [f for f in _kept_files(ctx.settings.data_dir) if not f.startswith("media/")] == []
+    stored = [f for f in _kept_files(ctx.settings.data_dir) if f.startswith("media/private/")]
+    assert len(stored) == 1 and stored[0].startswith(f"media/private/exports/{found.group(1)}-")
+    missing = CliRunner().invoke(cli_app, ["export", "--data-dir", str(ctx.settings.data_dir)])
+    assert missing.exit_code == 2 and "--user is required" in missing.output
