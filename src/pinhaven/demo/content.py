@@ -46,6 +46,7 @@ from pinhaven.demo.plan import (
     user_follows,
 )
 from pinhaven.demo.texts import PinText, pin_text
+from pinhaven.discovery import topics
 from pinhaven.errors import Conflict
 from pinhaven.media import service as media
 from pinhaven.media.models import MediaImage
@@ -179,6 +180,8 @@ class _Loader:
                     website_url=person.website,
                     profile_image_id=image.id,
                 )
+            if user.interests is None and person.interests:  # also fixes demos loaded before interests
+                topics.set_interests(db=db, user_id=user.id, topics=list(person.interests))
             self.people[person.username] = user.id
         self.clock.at = self.now - timedelta(days=61)
         for follower, followee in user_follows(self.seed):

@@ -40,6 +40,9 @@ class DemoUser:
     website: str
     save_weight: float  # how often this person saves other people's pins
     avatar: str  # the art style of their profile picture
+    # Topic keys (discovery.topics) picked at sign-up: without them, signing in lands on the topic
+    # picker every time instead of a feed.
+    interests: tuple[str, ...] = ()
 
     @property
     def email(self) -> str:
@@ -72,6 +75,7 @@ USERS: tuple[DemoUser, ...] = (
         "https://www.example.com/demo",
         3.0,
         "boho arches",
+        ("home", "food", "travel", "art", "garden"),
     ),
     DemoUser(
         "maya_greens",
@@ -80,6 +84,7 @@ USERS: tuple[DemoUser, ...] = (
         "https://garden.example.com/maya",
         1.0,
         "cut-outs",
+        ("garden", "food", "home"),
     ),
     DemoUser(
         "leo_builds",
@@ -88,6 +93,7 @@ USERS: tuple[DemoUser, ...] = (
         "https://www.example.org/leo",
         1.0,
         "mondrian",
+        ("home", "travel", "nature"),
     ),
     DemoUser(
         "ana_studio",
@@ -96,6 +102,7 @@ USERS: tuple[DemoUser, ...] = (
         "https://art.example.com/ana",
         1.0,
         "kandinsky",
+        ("art", "fashion", "diy"),
     ),
     DemoUser(
         "sam_wanders",
@@ -104,6 +111,7 @@ USERS: tuple[DemoUser, ...] = (
         "https://travel.example.com/sam",
         1.0,
         "brush strokes",
+        ("travel", "nature", "photo"),
     ),
 )
 

@@ -6,6 +6,7 @@ slot and the owner's stats slot are filled by static/discovery.js from the fragm
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -20,7 +21,7 @@ from pinhaven.discovery import analytics, feed, related, topics
 from pinhaven.errors import PinhavenError
 from pinhaven.pagination import PageParams
 from pinhaven.pins.present import present_pin
-from pinhaven.web.present import closeup_picture, pin_alt, pin_cards
+from pinhaven.web.present import Picture, closeup_picture, pin_alt, pin_cards
 from pinhaven.web.session import SignedIn, WebViewer, safe_next
 from pinhaven.web.templating import render, render_grid
 
@@ -43,8 +44,9 @@ def home_page(
     result = feed.home_feed(_ctx(request), db=db, viewer=viewer, page=page)
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
     pick = not bookmark and topics.get_interests(db=db, user_id=viewer.user_id) is None
-    context = {"request_id": result.request_id, "pick_topics": pick, "topics": topics.TOPICS,
-               "min_picks": topics.MIN_PICKS, "next": "/", "caught_up": result.caught_up}  # fmt: skip
+    context = {"request_id": result.request_id, "pick_topics": pick, "min_picks": topics.MIN_PICKS,
+               "next": "/", "topics": _topic_tiles(db, viewer) if pick else [],
+               "caught_up": result.caught_up}  # fmt: skip
     return render_grid(request, "home.html", context, cards=cards, bookmark=result.bookmark, partial=partial)
 
 
@@ -85,11 +87,33 @@ def analytics_page(
     )
 
 
+@dataclass(frozen=True)
+class TopicTile:
+    """One tile of the topic picker: the topic and the picture of its representative public pin."""
+
+    key: str
+    label: str
+    picture: Picture | None
+
+
+def _topic_tiles(db: Session, viewer: Viewer) -> list[TopicTile]:
+    covers = topics.topic_covers(db=db)
+    pins = list(covers.values())
+    # The covers are public pins (checked in topic_covers); pin_cards presents them for this viewer.
+    pictures = {card.id: card.picture for card in pin_cards(db=db, viewer=viewer, pins=pins)}
+    return [
+        TopicTile(t.key, t.label, pictures.get(str(covers[t.key].id)) if t.key in covers else None)
+        for t in topics.TOPICS
+    ]
+
+
 @router.get("/welcome/topics")
-def topics_page(request: Request, db: DbSession, me: SignedIn, next: str = "/") -> Response:
+def topics_page(
+    request: Request, db: DbSession, viewer: WebViewer, me: SignedIn, next: str = "/"
+) -> Response:
     chosen = topics.get_interests(db=db, user_id=me.id) or []
     context = {
-        "topics": topics.TOPICS,
+        "topics": _topic_tiles(db, viewer),
         "chosen": chosen,
         "min_picks": topics.MIN_PICKS,
         "next": safe_next(next),
@@ -101,6 +125,7 @@ def topics_page(request: Request, db: DbSession, me: SignedIn, next: str = "/") 
 def save_topics(
     request: Request,
     db: DbSession,
+    viewer: WebViewer,
     me: SignedIn,
     topic: Annotated[list[str] | None, Form(max_length=50)] = None,
     skip: Annotated[str, Form(max_length=10)] = "",
@@ -112,7 +137,7 @@ def save_topics(
         topics.set_interests(db=db, user_id=me.id, topics=[] if skip else picked)
     except PinhavenError as exc:
         db.rollback()
-        context = {"topics": topics.TOPICS, "chosen": picked, "min_picks": topics.MIN_PICKS, "next": target,
+        context = {"topics": _topic_tiles(db, viewer), "chosen": picked, "min_picks": topics.MIN_PICKS, "next": target,
                    "error": exc.message}  # fmt: skip
         return render(request, "discovery/topics.html", context, status=exc.status)
     return RedirectResponse(target, status_code=303)
