@@ -4,12 +4,13 @@ scheduled learning job, and the in-process cache."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 from zlib import crc32
 
 import pytest
@@ -17,16 +18,26 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 from tests.factories import Account, image_bytes, media_source
 from tests.ingest_flows.conftest import make_board
+from tests.web.helpers import WebClient
 
+from pinhaven.accounts.scopes import session_viewer
 from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
 from pinhaven.ingest.fingerprint import hamming, page_fingerprint, same_content
 from pinhaven.ingest.models import LinkFetch
-from pinhaven.ingest.url_learning import JOB_KIND, decide, ensure_scheduled, learn_drop_params
+from pinhaven.ingest.url_learning import (
+    JOB_KIND,
+    LearnedUrlParams,
+    decide,
+    ensure_scheduled,
+    learn_drop_params,
+)
 from pinhaven.ingest.url_rules import forget_rules, learned_rules
 from pinhaven.jobs.models import Job
 from pinhaven.jobs.worker import run_one
+from pinhaven.media import service as media_service
+from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
 
 FROM_URL = "/ext/v1/pins/from-url"
@@ -274,3 +285,41 @@ def test_the_rules_are_cached_in_process(ctx: AppContext) -> None:
         finally:
             event.remove(ctx.engine, "before_cursor_execute", count)
     assert not [s for s in statements if "learned_url_params" in s]
+
+
+def test_the_bookmarklet_popup_reuses_a_visible_fetch_of_the_same_picked_image(
+    ann: WebClient, ctx: AppContext, site: Site
+) -> None:
+    ann.create_board("Clips")
+    popup = ann.get("/ext/v1/save?url=" + quote(site.url("/story/p?id=1")))
+    board = re.search(r'<option value="(\d+)"[^>]*>\s*Clips', popup.text)
+    assert board is not None
+    form = {
+        "url": site.url("/story/p?id=1"),
+        "image_url": site.url("/img/p-1.jpg"),
+        "board_id": board.group(1),
+    }
+    assert ann.post("/ext/v1/save", form).status_code == 201
+    site.hits.clear()
+    assert ann.post("/ext/v1/save", form).status_code == 201
+    assert site.hits == []  # same page, same picked image, a pin ann can see: nothing fetched again
+    other = dict(form, image_url=site.url("/img/other.jpg"))
+    assert ann.post("/ext/v1/save", other).status_code == 201
+    assert "/img/other.jpg" in site.hits  # another picture was picked: that one is fetched
+
+
+def test_every_pin_write_applies_the_rules_imports_included(ctx: AppContext, alice: Account) -> None:
+    with session_scope(ctx.sessions) as db:
+        db.add(LearnedUrlParams(domain="shop.example", params=["ref"], evidence=3))
+    forget_rules()
+    board = make_board(ctx, alice.user.id, "Imported")
+    with session_scope(ctx.sessions) as db:
+        image = media_service.ingest_bytes(
+            db=db, store=media_service.media_store(ctx), settings=ctx.settings, data=image_bytes(seed=5)
+        )
+        fields = pins_service.PinFields(link="https://www.shop.example/item?ref=news&id=4")
+        pin = pins_service.create(
+            db=db, viewer=session_viewer(alice.user.id), board_id=board, image=image, fields=fields
+        )
+        assert pin.link == "https://www.shop.example/item?id=4"  # the rule covers subdomains too
+    forget_rules()
