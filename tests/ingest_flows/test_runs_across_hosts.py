@@ -202,3 +202,28 @@ def test_the_export_command_without_out_stores_an_export_its_owner_downloads(
     assert len(stored) == 1 and stored[0].startswith(f"media/private/exports/{found.group(1)}-")
     missing = CliRunner().invoke(cli_app, ["export", "--data-dir", str(ctx.settings.data_dir)])
     assert missing.exit_code == 2 and "--user is required" in missing.output
+
+
+def test_a_failed_import_keeps_its_report_and_drops_its_upload(hosts: tuple[AppContext, AppContext]) -> None:
+    host_a, host_b = hosts
+    ann = WebClient(create_app(ctx=host_a))
+    ann.signup("ann")
+    store = media_store(host_a)
+    listing = b"image_url,board\nhttp://192.0.2.1/a.jpg,Trips\n"  # a row whose image cannot be fetched
+    upload = {"file": ("pins.csv", listing, "text/csv")}
+    assert ann.post("/settings/import", {}, files=upload).status_code == 303
+    broken = {"file": ("broken.zip", b"not a zip at all", "application/zip")}
+    assert ann.post("/settings/import", {}, files=broken).status_code == 303
+    assert drain(host_b, kinds=["ingest.import"]) == 2
+    with host_a.sessions() as db:
+        listed, unreadable = db.query(ImportRun).order_by(ImportRun.id).all()
+    assert (listed.status, listed.failed, listed.input_key) == ("done", 1, None)
+    assert listed.report_key is not None
+    report = ann.get(f"/settings/import/{listed.id}/report")
+    assert report.status_code == 200 and '"failed"' in report.text
+    assert unreadable.status == "failed" and "not a readable zip" in (unreadable.message or "")
+    assert unreadable.input_key is None and unreadable.report_key is None
+    assert ann.get(f"/settings/import/{unreadable.id}/report").status_code == 404
+    assert [o.key for o in store.iter_objects("private/")] == [listed.report_key]
+    for host in (host_a, host_b):
+        assert _kept_files(host.settings.data_dir) == []

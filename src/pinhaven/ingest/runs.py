@@ -187,12 +187,13 @@ def _finish(
         run.message = message
         run.finished_at = utcnow()
         run.options = {k: v for k, v in (run.options or {}).items() if k != "pinry_token"}
-        if not message:  # done: the upload is no longer needed, the report stays
-            if run.input_key:
-                store.delete(run.input_key)
-            if run.input_path:
-                Path(run.input_path).unlink(missing_ok=True)
-            run.input_key = run.input_path = None
+        # Ended either way: the upload is never read again (a failed run is resumed by uploading the file
+        # again, as a new run), so it goes; the report stays.
+        if run.input_key:
+            store.delete(run.input_key)
+        if run.input_path:
+            Path(run.input_path).unlink(missing_ok=True)
+        run.input_key = run.input_path = None
 
 
 def _files_folder(run: ImportRun) -> str:
