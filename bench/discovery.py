@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/discovery.py                  # small world, about a minute
     .venv/bin/python bench/discovery.py --full           # 100k users, 1M pins, 200k boards, 10M saves
+    .venv/bin/python bench/discovery.py --small          # planted-taste small worlds on SQLite, PostgreSQL,
+                                                         # MariaDB: first page, taste share, related, hit rate
 
 Prints one table: graph build time and memory, related-pins latency (Numba kernel, NumPy backend and a
 pure-Python walker as the naive baseline), community precision vs a board co-occurrence baseline,
@@ -102,7 +104,18 @@ def main() -> None:
     parser.add_argument("--top-k", type=int, default=100)
     parser.add_argument("--naive-queries", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--small", action="store_true", help="planted-taste small worlds on real databases")
+    parser.add_argument("--backends", default="sqlite,postgresql,mariadb", help="for --small")
+    parser.add_argument(
+        "--scenarios", default="issue,one-user,many-boards,new-user,follows-one,medium", help="for --small"
+    )
+    parser.add_argument("--pixels", action="store_true", help="for --small: demo pictures + embeddings")
     args = parser.parse_args()
+    if args.small:
+        from bench_small_worlds import run_small
+
+        run_small(args.backends.split(","), args.scenarios.split(","), pixels=args.pixels)
+        return
     size = FULL if args.full else {k: getattr(args, k) for k in SMALL}
     rows: list[tuple[str, str, str]] = []
 
