@@ -190,6 +190,7 @@ def test_a_parameter_is_learned_only_from_several_pages_and_both_signals() -> No
 # ---- end to end: save, learn, apply --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql", "mariadb"], indirect=True)
 def test_learned_parameters_are_dropped_from_links_and_fetches_and_the_image_is_reused(
     client: TestClient, ctx: AppContext, alice: Account, site: Site
 ) -> None:
