@@ -218,6 +218,12 @@ def test_learned_parameters_are_dropped_from_links_and_fetches_and_the_image_is_
     with ctx.sessions() as db:
         row = db.scalars(select(LinkFetch).where(LinkFetch.pin_id == int(str(again["id"])))).one()
         assert row.fetched is False
+    # the preview (the pin builder's first step) fetches the normalised link too
+    site.hits.clear()
+    preview = client.post(
+        FROM_URL + "/preview", json={"url": site.url("/story/e?id=1&ref=x")}, headers=alice.headers
+    )
+    assert preview.status_code == 200 and site.hits == ["/story/e?id=1"]
     # the v5 API applies the learned rules to a typed link too
     created = client.post(
         "/v5/pins",

@@ -11,7 +11,7 @@ from pinhaven.db.ids import parse_id
 from pinhaven.deps import BaseUrl, Ctx, DbSession, Scopes
 from pinhaven.ingest import service
 from pinhaven.ingest.schemas import FromUrlRequest, PinFromUrlRead, PreviewRead, PreviewRequest, ProductRead
-from pinhaven.ingest.url_rules import learned_rules
+from pinhaven.ingest.url_rules import learned_rules, rules_for
 from pinhaven.pins import products
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.present import present_pin
@@ -25,7 +25,8 @@ PinsWrite = Annotated[Viewer, Depends(Scopes("pins:write"))]
 def preview_url(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PreviewRequest) -> PreviewRead:
     """What a page offers for a pin: title, description, canonical link, candidate images (best first)."""
     db.commit()  # nothing to write: end the transaction before waiting on a remote site
-    return PreviewRead.from_preview(service.preview(settings=ctx.settings, url=body.url))
+    page = service.preview(settings=ctx.settings, url=body.url, rules=rules_for(ctx))
+    return PreviewRead.from_preview(page)
 
 
 @ext_router.post("/pins/from-url", response_model=PinFromUrlRead, status_code=201)

@@ -144,9 +144,12 @@ def _page_from(result: FetchResult) -> PagePreview:
     )
 
 
-def preview(*, settings: Settings, url: str, resolve: Resolver = system_resolve) -> PagePreview:
-    """Fetch and read a URL: a page's text, canonical link and candidate images (best first), or an image."""
-    return _page_from(_fetch_url(url, settings=settings, resolve=resolve))
+def preview(
+    *, settings: Settings, url: str, resolve: Resolver = system_resolve, rules: Rules | None = None
+) -> PagePreview:
+    """Fetch and read a URL: a page's text, canonical link and candidate images (best first), or an image.
+    With `rules` (the learned link rules), the link normalised with them is what is fetched."""
+    return _page_from(_fetch_url(_fetch_target(url, rules), settings=settings, resolve=resolve))
 
 
 def _fetch_image(url: str, *, settings: Settings, resolve: Resolver) -> FetchedImage:

@@ -33,7 +33,7 @@ from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import PinhavenError
 from pinhaven.ingest import exports, runs, service
 from pinhaven.ingest.run_files import LocalCopy
-from pinhaven.ingest.url_rules import learned_rules
+from pinhaven.ingest.url_rules import learned_rules, rules_for
 from pinhaven.media.service import media_store
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
@@ -135,7 +135,7 @@ def website_page(
     page, error, status = None, None, 200
     if url.strip():
         try:
-            page = service.preview(settings=ctx.settings, url=url)
+            page = service.preview(settings=ctx.settings, url=url, rules=rules_for(ctx))
         except PinhavenError as exc:
             error, status = exc.message, exc.status
     form = _form(
@@ -250,7 +250,7 @@ def popup_page(
     candidates = [Candidate(media)] if media.strip() and not every_image else None
     if candidates is None and url.strip():
         try:
-            page = service.preview(settings=ctx.settings, url=url)
+            page = service.preview(settings=ctx.settings, url=url, rules=rules_for(ctx))
             title = title or page.title or ""
         except PinhavenError as exc:
             error, status = exc.message, exc.status
