@@ -280,6 +280,7 @@ def run_until_signalled(ctx: AppContext, *, threads: int, kinds: list[str] | Non
     from pinhaven.media import sweeper  # one process of the instance sweeps orphaned media each interval
 
     try:
+        _schedule_periodic_jobs(ctx, kinds)
         pool.start()
         sweeper.start(ctx)
         log.info("worker %s: %s threads on %s", worker_id("main"), threads, ctx.engine.url.render_as_string())
@@ -290,6 +291,17 @@ def run_until_signalled(ctx: AppContext, *, threads: int, kinds: list[str] | Non
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _schedule_periodic_jobs(ctx: AppContext, kinds: list[str] | None) -> None:
+    """Queue the self-rescheduling jobs this worker runs when none is waiting: an instance whose `serve`
+    processes run no worker threads has only `pinhaven worker` processes to start them."""
+    from pinhaven.db.engine import session_scope
+    from pinhaven.ingest.url_learning import JOB_KIND, ensure_scheduled
+
+    if kinds is None or JOB_KIND in kinds:
+        with session_scope(ctx.sessions) as db:
+            ensure_scheduled(db=db, interval_seconds=ctx.settings.url_learning_interval_seconds)
 
 
 def _name(signum: int) -> str:
