@@ -176,7 +176,12 @@ def _new_session(
 
 
 def _serve(
-    db: Session, viewer: Viewer, session: FeedSessionData, offset: int, size: int
+    db: Session,
+    viewer: Viewer,
+    session: FeedSessionData,
+    offset: int,
+    size: int,
+    on_page: Sequence[Pin] = (),
 ) -> tuple[list[Pin], int]:
     """Up to `size` pins from `offset`, skipping pins gone, made invisible or hidden since the ranking, and
     a second picture of a duplicate group already on the page (groups can merge after the ranking): the
@@ -184,7 +189,9 @@ def _serve(
     assert viewer.user_id is not None
     hidden = hidden_pin_ids(db=db, user_id=viewer.user_id)
     out: list[Pin] = []
-    groups_on_page: set[int] = set()
+    # A page topped up from the next session (a new pass over older pins) never repeats what it already shows.
+    shown = {p.id for p in on_page}
+    groups_on_page: set[int] = set(group_ids(db, {p.image_id for p in on_page}).values()) if on_page else set()
     while len(out) < size and offset < len(session.items):
         window = [p for p, _, _ in session.items[offset : offset + size - len(out) + 8]]
         visible = visible_pin_ids(db=db, viewer=viewer, pin_ids=window)
@@ -194,7 +201,12 @@ def _serve(
         group_of = group_ids(db, {p.image_id for p in pins.values()})
         for p in window:
             offset += 1
-            if p in pins and p not in hidden and group_of[pins[p].image_id] not in groups_on_page:
+            if (
+                p in pins
+                and p not in hidden
+                and p not in shown
+                and group_of[pins[p].image_id] not in groups_on_page
+            ):
                 groups_on_page.add(group_of[pins[p].image_id])
                 out.append(pins[p])
                 if len(out) == size:
@@ -217,7 +229,7 @@ def home_feed(ctx: AppContext, *, db: Session, viewer: Viewer, page: PageParams)
     if offset >= len(session.items) and session.items:
         following = _new_session(ctx, db, viewer, session)
         if len(items) < page.page_size and following.items:
-            more, next_offset = _serve(db, viewer, following, 0, page.page_size - len(items))
+            more, next_offset = _serve(db, viewer, following, 0, page.page_size - len(items), items)
             items += more
             session, offset = following, next_offset
         elif following.items:
