@@ -88,3 +88,22 @@ def test_stats_panel_shows_the_picture_across_its_group(ann: WebClient, ben: Web
     assert 'data-pin-count="2"' in panel and "This picture across 2 pins: 2 impressions" in panel
     alone = ann.upload(ann.create_board("Other"), seed=2)["id"]
     assert "data-stats-group" not in ann.get(f"/pin/{alone}/stats?partial=1").text
+
+
+def test_caught_up_notice_comes_with_infinite_scroll_batches_too(ann: WebClient, ben: WebClient) -> None:
+    """static/app.js loads the next batches from the same route with partial=1: the notice must ride along."""
+    board = ann.create_board("Kitchens")
+    made = [ann.upload(board, seed=i)["id"] for i in range(3)]
+    batch = ben.get("/?partial=1")
+    assert "<html" not in batch.text and set(pin_ids(batch.text)) == set(made)
+    assert "data-caught-up" not in batch.text  # nothing shown yet
+    seen = {"events": [{"type": "impression", "pin_id": p, "surface": "home", "position": i}
+                       for i, p in enumerate(made)]}  # fmt: skip
+    assert (
+        ben.http.post("/ext/v1/events", json=seen, headers={"X-CSRF-Token": ben.csrf()}).json()["accepted"]
+        == 3
+    )
+    batch = ben.get("/?partial=1")
+    assert "data-caught-up" in batch.text and "all caught up" in batch.text
+    assert set(pin_ids(batch.text)) == set(made)  # the best of what was seen, never an empty batch
+    assert "data-caught-up" in ben.get("/").text

@@ -47,7 +47,9 @@ def home_page(
     context = {"request_id": result.request_id, "pick_topics": pick, "min_picks": topics.MIN_PICKS,
                "next": "/", "topics": _topic_tiles(db, viewer) if pick else [],
                "caught_up": result.caught_up}  # fmt: skip
-    return render_grid(request, "home.html", context, cards=cards, bookmark=result.bookmark, partial=partial)
+    # Infinite-scroll batches carry the caught-up notice too (static/app.js shows it between the grids).
+    return render_grid(request, "home.html", context, cards=cards, bookmark=result.bookmark, partial=partial,
+                       partial_template="discovery/_feed_batch.html")  # fmt: skip
 
 
 @router.get("/pin/{pin_id}/related")

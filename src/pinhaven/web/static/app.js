@@ -98,6 +98,8 @@
         })
         .then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
+          var notice = doc.body.querySelector("[data-caught-up]");
+          if (notice && !document.querySelector("[data-caught-up]")) grid = caughtUp(notice);
           var items = Array.prototype.slice.call(doc.body.querySelectorAll(".grid-item"));
           var adopted = items.map(function (item) { return document.adoptNode(item); });
           var wrapper = document.createElement("div");
@@ -117,6 +119,18 @@
           loading = false; // the link stays: clicking it loads the next page the old-fashioned way
           footer.classList.remove("is-loading");
         });
+    }
+    // The home feed's first batch of pins already shown: the notice goes below what was new, and the older
+    // pins continue in a grid of their own under it (masonry columns never mix the two).
+    function caughtUp(notice) {
+      var next = document.createElement("div");
+      next.className = "masonry";
+      if (grid.hasAttribute("data-masonry")) next.setAttribute("data-masonry", "");
+      footer.parentNode.insertBefore(document.adoptNode(notice), footer);
+      footer.parentNode.insertBefore(next, footer);
+      if (next.hasAttribute("data-masonry")) masonryFor(next);
+      if (window.PinhavenEvents) window.PinhavenEvents.track(next); // impressions of the older pins count too
+      return next;
     }
     observer.observe(footer);
   }

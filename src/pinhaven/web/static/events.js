@@ -73,9 +73,11 @@
 
   function number(grid, card) {
     if (!counters || card.hasAttribute("data-position")) return;
-    var next = counters.get(grid) || 0;
+    // The home feed's older pins continue in a second grid under the caught-up notice: one count per feed.
+    var key = grid.closest("[data-surface]") || grid;
+    var next = counters.get(key) || 0;
     card.setAttribute("data-position", String(next));
-    counters.set(grid, next + 1);
+    counters.set(key, next + 1);
   }
 
   // ---- Impressions.
@@ -180,6 +182,7 @@
   }
 
   document.querySelectorAll("[data-masonry]").forEach(track);
+  window.PinhavenEvents = { track: track }; // app.js: grids it adds later (the caught-up split)
   closeup();
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") flush(true);
