@@ -50,25 +50,39 @@ def database(backend: str, folder: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def run_small(backends: list[str], scenarios: list[str], *, pixels: bool = False) -> None:
-    print("scenario     moment        first page (unseen pool)  taste  related  hit@2 pages vs popular")
+def run_small(backends: list[str], scenarios: list[str], *, pixels: bool = False, seeds: int = 1) -> None:
+    """Every scenario on every backend, for `seeds` seeds; hit rates are pooled over targets and seeds."""
+    print("scenario     moment        first page (unseen pool)  taste  related  hit@2 pages vs most-saved")
     for name in scenarios:
-        scenario = dataclasses.replace(SCENARIOS[name], pixels=pixels)
         for backend in backends:
-            folder = Path(tempfile.mkdtemp(prefix="pinhaven-small-"))
-            with database(backend, folder) as url:
-                settings = load_settings(env={}, data_dir=folder / "data", database_url=url, worker_threads=0,
-                                         password_hash_fast=True, semantic_search=False, secret_key="bench")  # fmt: skip
-                ctx = build_context(settings)
-                try:
-                    if backend != "sqlite":
-                        upgrade(ctx.engine)
-                    started = time.perf_counter()
-                    world, scores = run_scenario(ctx, scenario)
-                    took = time.perf_counter() - started
-                    for s in scores:
-                        ratio = s.hit_rate / s.popular_hit_rate if s.popular_hit_rate else float("inf")
-                        print(f"{backend:10} {s.row()}  ({ratio:.1f}x)", flush=True)
-                    print(f"{'':10} {scenario.people} people, {len(world.originals)} pictures, {took:.1f} s")
-                finally:
-                    ctx.engine.dispose()
+            totals: dict[str, list[int]] = {}
+            for seed in range(seeds):
+                scenario = dataclasses.replace(SCENARIOS[name], pixels=pixels, seed=seed)
+                folder = Path(tempfile.mkdtemp(prefix="pinhaven-small-"))
+                with database(backend, folder) as url:
+                    settings = load_settings(env={}, data_dir=folder / "data", database_url=url,
+                                             worker_threads=0, password_hash_fast=True, semantic_search=False,
+                                             secret_key="bench")  # fmt: skip
+                    ctx = build_context(settings)
+                    try:
+                        if backend != "sqlite":
+                            upgrade(ctx.engine)
+                        started = time.perf_counter()
+                        world, scores = run_scenario(ctx, scenario, timings=(stages := {}))
+                        took = time.perf_counter() - started
+                        for s in scores:
+                            print(f"{backend:10} seed {seed} {s.row()}", flush=True)
+                            t = totals.setdefault(s.moment, [0, 0, 0])
+                            t[0] += s.hits
+                            t[1] += s.popular_hits
+                            t[2] += s.held_out
+                        steps = ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
+                        print(f"{'':10} {scenario.people} people, {len(world.originals)} pictures, "
+                              f"{took:.1f} s ({steps})")  # fmt: skip
+                    finally:
+                        ctx.engine.dispose()
+            if seeds > 1:
+                for moment, (hits, popular, held) in totals.items():
+                    lift = hits / popular if popular else float("inf")
+                    print(f"{backend:10} {name:12} {moment:13} over {seeds} seeds: hit {hits / held:.2f} vs "
+                          f"most-saved {popular / held:.2f} ({lift:.1f}x, {held} held out)")  # fmt: skip

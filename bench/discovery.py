@@ -110,11 +110,12 @@ def main() -> None:
         "--scenarios", default="issue,one-user,many-boards,new-user,follows-one,medium", help="for --small"
     )
     parser.add_argument("--pixels", action="store_true", help="for --small: demo pictures + embeddings")
+    parser.add_argument("--seeds", type=int, default=1, help="for --small: worlds per scenario and backend")
     args = parser.parse_args()
     if args.small:
         from bench_small_worlds import run_small
 
-        run_small(args.backends.split(","), args.scenarios.split(","), pixels=args.pixels)
+        run_small(args.backends.split(","), args.scenarios.split(","), pixels=args.pixels, seeds=args.seeds)
         return
     size = FULL if args.full else {k: getattr(args, k) for k in SMALL}
     rows: list[tuple[str, str, str]] = []
