@@ -13,10 +13,11 @@ query's pHash or its mirror's):
 
 Flat graphics (either image's `layout.flatness` ≥ FLAT_FROM) need more than one signal: hashes and
 descriptor are dominated by the plain background there, so two different graphics on the same background
-agree on both. Such a pair counts only when the pHash is within `hash_radius` *and* the cosine confirms it
-(no wide tier, no embedding alone; or near-identical hashes) *and* the colour layouts agree
-(`layout_mismatch` ≤ `max_layout_mismatch`). Without both layouts a flat pair counts only on near-identical
-hashes. A pair an owner marked "not the same picture" never counts (`not_same`).
+agree on both. Such a pair counts only when one of the tiers above finds it *and* the drawn parts agree
+(structure.py: one transform maps the shapes, letters and blocks of one onto the other's, covering
+≥ `min_structure_agreement` of both). Without both layouts a flat pair counts only on near-identical hashes
+in hash-only mode (no embeddings), and not at all otherwise. A pair an owner marked "not the same picture"
+never counts (`not_same`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import numpy as np
 
 from pinhaven.search.visual.hashes import HammingIndex, ImageHashes, hamming
 from pinhaven.search.visual.index import VisibleFn
-from pinhaven.search.visual.layout import FLAT_FROM, keeps_layout, layout_mismatch
+from pinhaven.search.visual.layout import FLAT_FROM, keeps_layout
+from pinhaven.search.visual.structure import structure_agreement
 
 if TYPE_CHECKING:
     from pinhaven.search.vectorstore.protocols import ImageVectorStore
@@ -57,7 +59,9 @@ class DuplicatePolicy:
     ann_candidates: int = 10
     hash_only_radius: int = 4
     dhash_only_radius: int = 6
-    max_layout_mismatch: float = 0.12  # flat pairs: share of the picture allowed to differ in colour
+    # flat pairs: share of both pictures' drawn parts one transform must explain (tuned on the generated
+    # graphics of seed 1, bench/visual.py part `graphics`: different graphics of one template reach 0.85)
+    min_structure_agreement: float = 0.86
 
     @classmethod
     def for_model(cls, model_id: str) -> DuplicatePolicy:
@@ -80,7 +84,7 @@ class DuplicateMatch:
     id: int
     cosine: float | None  # None when decided on hashes alone
     hamming: int | None  # min pHash distance to the query or its mirror; None if found by embedding only
-    mismatch: float | None = None  # colour-layout mismatch, for flat pairs only
+    agreement: float | None = None  # drawn-parts agreement (structure.py), for flat pairs only
 
 
 class DuplicateFinder:
@@ -186,12 +190,12 @@ class DuplicateFinder:
         return query_flat or self.flatness.get(image_id, 0.0) >= FLAT_FROM
 
     def _layout_checked(self, matches: list[DuplicateMatch], query: ImageHashes) -> list[DuplicateMatch]:
-        """Apply the flat-graphics rule: hash AND cosine AND colour layout must all agree."""
+        """Apply the flat-graphics rule: a tier's match counts only when the drawn parts agree as well."""
         p = self.policy
         flat = [m for m in matches if self._is_flat_pair(m.id, query)]
         if not flat:
             return matches
-        wanted = [m.id for m in flat if m.id in self.flatness]
+        wanted = [m.id for m in flat]
         if self.layouts is not None:
             have = self.layouts(wanted) if wanted else {}
         else:
@@ -203,13 +207,11 @@ class DuplicateFinder:
                 if m.cosine is None:  # hash-only mode and nothing to compare: near-identical hashes
                     kept.append(m)
                 continue
-            hashed = m.hamming is not None and m.hamming <= p.hash_radius
-            confirmed = m.cosine is None or m.cosine >= p.min_cosine_hashed
-            if not (hashed and confirmed):
-                continue
-            mismatch = layout_mismatch(query.layout, stored)
-            if mismatch <= p.max_layout_mismatch:
-                kept.append(DuplicateMatch(m.id, m.cosine, m.hamming, mismatch))
+            agreement = structure_agreement(query.layout, stored)
+            if agreement is None:  # nothing drawn to compare (a gradient, a plain colour): the tiers decide
+                kept.append(m)
+            elif agreement >= p.min_structure_agreement:
+                kept.append(DuplicateMatch(m.id, m.cosine, m.hamming, agreement))
         return kept
 
     def _hash_backed(self, distance: int | None, cosine: float) -> bool:

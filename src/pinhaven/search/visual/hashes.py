@@ -18,7 +18,7 @@ from PIL import Image
 
 from pinhaven.errors import InvalidInput
 from pinhaven.search.visual.embedder import prepare_image
-from pinhaven.search.visual.layout import image_layout, keeps_layout
+from pinhaven.search.visual.layout import image_layout
 
 __all__ = [
     "HammingIndex",
@@ -70,8 +70,9 @@ def dhash(img: Image.Image) -> int:
 class ImageHashes:
     """The hashes stored for an image, plus those of its mirror image (used only to query).
 
-    `flatness` and `layout` (layout.py) go with them: the flat-graphics duplicate rule needs both. They are
-    None for rows stored before they existed; `layout` is kept only for flat-ish images.
+    `flatness` and `layout` (layout.py: the drawn-parts table) go with them: the flat-graphics duplicate
+    rule needs both. They are None for rows stored before they existed. Every image has a layout (≤ 1.5 KiB):
+    a copy of a flat graphic may itself be far less flat (JPEG noise), and the pair still needs both.
     """
 
     phash: int
@@ -83,8 +84,8 @@ class ImageHashes:
 
 
 def image_hashes(img: Image.Image) -> ImageHashes:
-    """pHash and dHash of an image and of its horizontal mirror, its flatness and (when flat-ish) its
-    colour layout, from one shrunk decode."""
+    """pHash and dHash of an image and of its horizontal mirror, its flatness and its drawn-parts layout,
+    from one shrunk decode."""
     shrunk = prepare_image(img, 64)
     flat, layout = image_layout(shrunk)
     small = shrunk.convert("L")
@@ -97,7 +98,7 @@ def image_hashes(img: Image.Image) -> ImageHashes:
         phash_mirror=_phash_grey(g32[:, ::-1]),
         dhash_mirror=_dhash_grey(g98[:, ::-1]),
         flatness=flat,
-        layout=layout if keeps_layout(flat) else None,
+        layout=layout,
     )
 
 
