@@ -58,6 +58,13 @@ def _cache_uri(value: str) -> str:
     return value
 
 
+def _vector_store(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("local", "database"):
+        raise ValueError("expected local or database")
+    return value
+
+
 def _str_tuple(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
@@ -102,6 +109,9 @@ class Settings:
     visual_weight_similarity: float = 0.6
     visual_weight_engagement: float = 0.2
     visual_weight_quality: float = 0.2
+    vector_store: str = (
+        "local"  # local (FAISS files / in-memory matrices) | database (pgvector in PostgreSQL)
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -160,6 +170,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "visual_weight_similarity": float,
     "visual_weight_engagement": float,
     "visual_weight_quality": float,
+    "vector_store": _vector_store,
 }
 
 
@@ -176,6 +187,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
                 raise ConfigError(f"{key}={source[key]!r} is not valid: {exc}") from exc
     values.update(overrides)
     settings = Settings(**values)
+    if settings.vector_store == "database" and not settings.resolved_database_url.startswith("postgresql"):
+        raise ConfigError(
+            "PINHAVEN_VECTOR_STORE=database needs a PostgreSQL PINHAVEN_DATABASE_URL (postgresql+psycopg://...)"
+        )
     if not settings.secret_key:
         settings = replace(settings, secret_key=_stored_secret_key(settings.data_dir))
     return settings
@@ -245,4 +260,7 @@ SETTINGS_DOC: dict[str, str] = {
     "visual_weight_similarity": "Weight of visual similarity when ranking visual search results.",
     "visual_weight_engagement": "Weight of engagement (saves, log-normalised) in visual search ranking.",
     "visual_weight_quality": "Weight of image quality (resolution) in visual search ranking.",
+    "vector_store": "Where visual and text vectors live: `local` (index files and in-memory matrices in each "
+    "process) or `database` (pgvector HNSW indexes in the PostgreSQL database, shared by every host, privacy "
+    "filtered inside the query; needs the `postgres` extra and the `vector` extension).",
 }

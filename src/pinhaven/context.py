@@ -37,6 +37,9 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     engine = make_engine(url)
     if migrate:
         upgrade(engine)
+    from pinhaven.search.vectorstore import configure as configure_vector_store  # (it imports this module)
+
+    configure_vector_store(settings, engine)  # local files, or pgvector: checked before anything serves
     # Every session carries the instance's cache, so services that only hold a session can invalidate it.
     cache = caches.make_cache(settings)
     sessions = make_session_factory(engine, info=caches.session_info(cache))

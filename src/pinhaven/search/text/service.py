@@ -3,7 +3,8 @@
     search_pins:   backend keyword hits (FTS5 | tsvector | FULLTEXT, privacy inside the query)
                    → typo correction when nothing matched
                    → MiniLM candidates from the in-process vector matrix (masked by privacy first), re-checked
-                     against the database, when the model and the vectors are loaded (else keyword-only)
+                     against the database, when the model and the vectors are loaded (else keyword-only);
+                     with `vector_store = database`, from pgvector, privacy and filters inside the query
                    → reciprocal rank fusion → one page
 Pages are offsets into the fused list (at most MAX_RESULTS deep); the bookmark also pins the mode of the
 first page, so a model that finishes loading mid-scroll does not reshuffle later pages.
@@ -36,6 +37,7 @@ from pinhaven.search.text.backends import (
 from pinhaven.search.text.fusion import reciprocal_rank_fusion
 from pinhaven.search.text.query import ParsedQuery, parse_query
 from pinhaven.search.text.readers import engine_of
+from pinhaven.search.vectorstore import text_vector_store
 from pinhaven.search.visual.groups import collapse_duplicates
 
 SEMANTIC_K = 100  # semantic candidates fused with the keyword list
@@ -123,6 +125,15 @@ def semantic_ranking(db: Session, *, text: str, filters: Filters) -> list[int] |
     """Visible pins nearest to `text` in meaning, best first; None when semantic search is not ready here."""
     if not _semantic_installed():
         return None
+    shared = text_vector_store(engine_of(db))
+    if shared is not None:  # pgvector: the filters run inside the nearest-neighbour query
+        if not shared.available(db):
+            return None
+        query_vector = semantic.encoder().query_vector_nowait(text)
+        if query_vector is None:
+            return None
+        nearest = shared.nearest(db, query_vector, filters=filters, k=SEMANTIC_K, min_score=MIN_SIMILARITY)
+        return [pin_id for pin_id, _ in nearest]
     index = vectors.semantic_index(engine_of(db))
     index.refresh_nowait()  # first load, or a poll for vectors other processes wrote
     if not index.loaded or len(index.matrix) == 0:

@@ -10,6 +10,11 @@ Reindex is resumable: a new whitening is first written as `whitening.pending.npz
 images that already have a vector for the pending model are skipped, and only when every image has one
 does the pending whitening replace the active one (old-model rows are then deleted). Searches keep using
 the old model, complete, until that moment.
+
+With `vector_store = database` several hosts share one corpus: a refit runs on one host at a time (an
+advisory lock; another host's refit job then does nothing), the pending and active whitening files live in
+the database (a host that dies mid-refit leaves the pending one for the next to resume), and the regrouping
+holds the duplicate-group lock that embedding jobs on every host take.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import dataclasses
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +37,7 @@ from pinhaven.jobs.queue import PermanentFailure
 from pinhaven.jobs.service import enqueue
 from pinhaven.media.models import MediaImage
 from pinhaven.media.service import media_store
+from pinhaven.search.vectorstore import uses_database
 from pinhaven.search.visual.builtin import BuiltinEmbedder
 from pinhaven.search.visual.embedder import prepare_image
 from pinhaven.search.visual.groups import replace_groups
@@ -43,6 +50,7 @@ from pinhaven.search.visual.service import (
     make_embedder,
     store_embedding,
     stored_hashes,
+    sync_model_files,
     visual_dir,
     visual_service,
     whitening_path,
@@ -51,6 +59,7 @@ from pinhaven.search.visual.service import (
 __all__ = [
     "EMBED_JOB",
     "REFIT_JOB",
+    "RefitBusy",
     "ReindexReport",
     "embed_image_job",
     "refit_due",
@@ -106,10 +115,33 @@ def schedule_refit_if_due(ctx: AppContext) -> bool:
     return pending is None
 
 
+class RefitBusy(RuntimeError):
+    """Another host is refitting the visual model right now (`database` vector store)."""
+
+
+@contextmanager
+def _one_refit_at_a_time(ctx: AppContext) -> Iterator[None]:
+    """Across hosts in `database` mode (an advisory lock; RefitBusy when taken); nothing to do otherwise."""
+    if not uses_database(ctx):
+        yield
+        return
+    from pinhaven.search.vectorstore.coordination import refit_lock
+
+    with refit_lock(ctx) as acquired:
+        if not acquired:
+            raise RefitBusy("another process is refitting the visual model; try again when it has finished")
+        sync_model_files(ctx, force=True)  # a pending whitening another host left behind is resumed
+        yield
+
+
 def refit_job(ctx: AppContext, payload: dict[str, Any]) -> None:
     """Job `visual.refit`: fit a whitening on the corpus, re-embed everything, promote (resumable)."""
     if refit_due(ctx):  # another refit may have finished since this one was queued
-        report = reindex(ctx, min_fit_images=FIT_MIN_IMAGES)
+        try:
+            report = reindex(ctx, min_fit_images=FIT_MIN_IMAGES)
+        except RefitBusy:
+            log.info("visual refit: another process is doing it")
+            return
         log.info(
             "visual refit: model %s, %d embedded, %d groups", report.model_id, report.embedded, report.groups
         )
@@ -149,7 +181,16 @@ def _fit(ctx: AppContext, image_ids: list[int], min_images: int) -> bool:
     if len(sample) < min_images:
         return False
     fitted = dataclasses.replace(BuiltinEmbedder.fit(sample), corpus_size=len(image_ids))
-    fitted.save(whitening_path(ctx, pending=True))
+    pending = whitening_path(ctx, pending=True)
+    if uses_database(ctx):  # into the database first: a file alone would be removed as unknown by a sync
+        from pinhaven.search.vectorstore.coordination import PENDING, publish_whitening
+
+        draft = pending.with_name("whitening.publishing.npz")
+        fitted.save(draft)
+        publish_whitening(ctx, draft, name=PENDING, model_id=BuiltinEmbedder(fitted).model_id)
+        os.replace(draft, pending)
+    else:
+        fitted.save(pending)
     return True
 
 
@@ -160,7 +201,16 @@ def reindex(
     min_fit_images: int = FIT_MIN_IMAGES,
     progress: Progress | None = None,
 ) -> ReindexReport:
-    """Embed every ready image with the (re)fitted model, skipping images already done; then promote it."""
+    """Embed every ready image with the (re)fitted model, skipping images already done; then promote it.
+
+    Raises RefitBusy when another host is refitting (`database` vector store)."""
+    with _one_refit_at_a_time(ctx):
+        return _reindex(ctx, refit=refit, min_fit_images=min_fit_images, progress=progress)
+
+
+def _reindex(
+    ctx: AppContext, *, refit: bool, min_fit_images: int, progress: Progress | None
+) -> ReindexReport:
     pending = whitening_path(ctx, pending=True)
     image_ids = _ready_image_ids(ctx)
     refitted = False
@@ -190,7 +240,12 @@ def reindex(
                 else:
                     vector, hashes = service.embed(img)
                     store_embedding(
-                        db=db, image_id=image_id, model_id=service.model_id, vector=vector, hashes=hashes
+                        db=db,
+                        image_id=image_id,
+                        model_id=service.model_id,
+                        vector=vector,
+                        hashes=hashes,
+                        index=service.index,
                     )
                     report.embedded += 1
             if progress is not None:
@@ -198,7 +253,12 @@ def reindex(
         known = set(image_ids)
         batch = [i for i in _ready_image_ids(ctx) if i not in known]
         image_ids += batch
-    if use_pending:  # every image has a vector in the new space: switch to it
+    if use_pending and uses_database(ctx):  # every image has a vector in the new space: switch every host
+        from pinhaven.search.vectorstore.coordination import promote_whitening
+
+        promote_whitening(ctx)
+        sync_model_files(ctx, force=True)
+    elif use_pending:  # every image has a vector in the new space: switch to it
         os.replace(pending, whitening_path(ctx))
     with session_scope(ctx.sessions) as db:
         db.execute(delete(ImageEmbedding).where(ImageEmbedding.model_id != service.model_id))
@@ -212,6 +272,19 @@ def reindex(
 
 def regroup_all(ctx: AppContext) -> int:
     """Recompute every duplicate group with the active model's finder; returns the number of groups."""
+    with _group_lock(ctx):
+        return _regroup_all(ctx)
+
+
+def _group_lock(ctx: AppContext) -> Any:
+    if not uses_database(ctx):
+        return nullcontext()
+    from pinhaven.search.vectorstore.coordination import group_lock
+
+    return group_lock(ctx)
+
+
+def _regroup_all(ctx: AppContext) -> int:
     service = visual_service(ctx)
     service.refresh(force=True)
     with session_scope(ctx.read_sessions) as db:

@@ -106,6 +106,8 @@ def _atomic_write(path: Path, write: Callable[[str], object]) -> None:
 class VectorIndex:
     """Cosine (inner-product) k-NN over unit vectors keyed by 64-bit ids, optionally persisted."""
 
+    shared = False  # this process's copy (the `database` vector store is shared by every process)
+
     def __init__(
         self,
         dim: int,

@@ -9,6 +9,11 @@
 
 Indexes are keyed by image id; a `visible` callback maps candidate images to the viewer's visible pins
 (boards.access.visible_pin_ids), so a secret pin's image can never surface through a public query.
+
+The vector index is the store `vector_store` chose (search/vectorstore): this process's FAISS/NumPy index
+file (`local`), or pgvector tables every host shares (`database`: the viewer's privacy rule then runs inside
+the nearest-neighbour query, and the whitening file is kept in the database). The code below is the same
+for both; only loading, folding in and saving are skipped when the store is shared.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from pinhaven.media.models import MediaImage
 from pinhaven.media.service import media_store
 from pinhaven.media.store import MediaStore
 from pinhaven.pins.models import Pin
+from pinhaven.search.vectorstore import ImageVectorStore, image_vector_store, uses_database
+from pinhaven.search.vectorstore.protocols import TransactionalVectors
 from pinhaven.search.visual.builtin import BuiltinEmbedder
 from pinhaven.search.visual.dedup import DuplicateFinder
 from pinhaven.search.visual.embedder import Embedder, Whitening
@@ -56,6 +63,7 @@ __all__ = [
     "load_image",
     "ranking_weights",
     "stored_hashes",
+    "sync_model_files",
     "visual_service",
     "whitening_path",
 ]
@@ -107,8 +115,8 @@ class VisualService:
         self.embedder = embedder
         self.model_id = embedder.model_id
         self.whitening_mtime = _mtime(whitening_path(ctx))
-        self.index = VectorIndex.open(
-            visual_dir(ctx) / "index" / self.model_id, dim=embedder.dim, model_id=self.model_id
+        self.index: ImageVectorStore = image_vector_store(
+            ctx, model_id=self.model_id, dim=embedder.dim, directory=visual_dir(ctx) / "index" / self.model_id
         )
         self.duplicates = DuplicateFinder(hashes=HammingIndex(), vectors=self.index)
         self._lock = threading.Lock()
@@ -127,21 +135,29 @@ class VisualService:
         yield from db.scalars(query.execution_options(yield_per=2000))
 
     def _load(self) -> None:
-        """Open the saved index and fold in what was written after it; rebuild only when it cannot match."""
+        """Open the saved index and fold in what was written after it; rebuild only when it cannot match.
+        A shared store needs none of that: it only copies in vectors it lacks (switched on later)."""
+        if isinstance(self.index, TransactionalVectors):
+            from pinhaven.search.vectorstore.coordination import lock_catch_up
+
+            with session_scope(self.ctx.sessions) as db:
+                lock_catch_up(db)  # hosts starting together copy once, not each
+                self.index.catch_up(db)
         with session_scope(self.ctx.read_sessions) as db:
             count, newest = db.execute(
                 select(func.count(), func.max(ImageEmbedding.updated_at)).where(
                     ImageEmbedding.model_id == self.model_id
                 )
             ).one()
-            saved_until = _watermark_time(self.index.watermark)
-            if saved_until is not None:
-                caught_up = self._fold(db, saved_until - _OVERLAP)
-                if caught_up:
-                    self._unsaved += caught_up
-            if saved_until is None or len(self.index) != count:  # no file, or vectors were deleted
-                self.index.rebuild((r.image_id, _vector(r.vector)) for r in self._rows(db))
-                self._unsaved = len(self.index)
+            if isinstance(self.index, VectorIndex):
+                saved_until = _watermark_time(self.index.watermark)
+                if saved_until is not None:
+                    caught_up = self._fold(db, saved_until - _OVERLAP)
+                    if caught_up:
+                        self._unsaved += caught_up
+                if saved_until is None or len(self.index) != count:  # no file, or vectors were deleted
+                    self.index.rebuild((r.image_id, _vector(r.vector)) for r in self._rows(db))
+                    self._unsaved = len(self.index)
             self._seen_until = newest
             if self._unsaved:
                 self.save()
@@ -182,7 +198,8 @@ class VisualService:
         until = self._seen_until.isoformat() if self._seen_until is not None else "-"
         self._unsaved = 0
         self._saved_at = time.monotonic()
-        self.index.save(watermark=f"{len(self.index)}:{until}")
+        if isinstance(self.index, VectorIndex):  # a shared store is saved by the database
+            self.index.save(watermark=f"{len(self.index)}:{until}")
 
     @property
     def has_unsaved(self) -> bool:
@@ -207,13 +224,17 @@ class VisualService:
             self._checked_at = time.monotonic()
         if rows:
             hashes = [stored_hashes(r[2], r[3]) for r in rows]
-            self.add([r[0] for r in rows], np.stack([r[1] for r in rows]), hashes)
+            if self.index.shared:  # the vectors are already there for every process; hashes are per process
+                self.duplicates.add([r[0] for r in rows], hashes)
+            else:
+                self.add([r[0] for r in rows], np.stack([r[1] for r in rows]), hashes)
             newest = max(r[4] for r in rows)
             self._seen_until = newest if self._seen_until is None else max(newest, self._seen_until)
 
     def add(self, image_ids: Sequence[int], vectors: np.ndarray, hashes: Sequence[ImageHashes]) -> None:
-        """Put freshly embedded images into both indexes."""
-        self.index.add(list(image_ids), vectors)
+        """Put freshly embedded images into both indexes (a shared vector store has them already)."""
+        if not self.index.shared:
+            self.index.add(list(image_ids), vectors)
         self.duplicates.add(list(image_ids), list(hashes))
         self._unsaved += len(image_ids)
 
@@ -276,8 +297,19 @@ def stored_hashes(phash: int, dhash: int) -> ImageHashes:
     return ImageHashes(phash=p, dhash=d, phash_mirror=p, dhash_mirror=d)
 
 
+def sync_model_files(ctx: AppContext, *, force: bool = False) -> None:
+    """`database` mode: bring this host's whitening files in line with the database's (throttled)."""
+    if uses_database(ctx) and ctx.settings.visual_model == "builtin":
+        from pinhaven.search.vectorstore.coordination import ACTIVE, PENDING, sync_whitening_files
+
+        paths = {ACTIVE: whitening_path(ctx), PENDING: whitening_path(ctx, pending=True)}
+        sync_whitening_files(ctx, paths, force=force)
+
+
 def visual_service(ctx: AppContext) -> VisualService:
-    """The process's visual service; rebuilt when the active whitening changed on disk."""
+    """The process's visual service; rebuilt when the active whitening changed on disk (in `database` mode,
+    first copied from the database, so a refit on any host reaches every host)."""
+    sync_model_files(ctx)
     service: VisualService | None = ctx.services.get(SERVICE_KEY)
     if service is not None and service.whitening_mtime == _mtime(whitening_path(ctx)):
         return service
@@ -314,9 +346,16 @@ CROP_DETAIL = 1472  # px: a 10 % crop still has ~150 px to describe
 
 
 def store_embedding(
-    *, db: Session, image_id: int, model_id: str, vector: np.ndarray, hashes: ImageHashes
+    *,
+    db: Session,
+    image_id: int,
+    model_id: str,
+    vector: np.ndarray,
+    hashes: ImageHashes,
+    index: ImageVectorStore | None = None,
 ) -> None:
-    """Insert or replace the image's row for `model_id`."""
+    """Insert or replace the image's row for `model_id` (and, for a shared vector store, its vector there,
+    in the same transaction)."""
     row = db.get(ImageEmbedding, (image_id, model_id))
     blob = np.ascontiguousarray(vector, dtype="<f4").tobytes()
     if row is None:
@@ -325,6 +364,8 @@ def store_embedding(
     row.vector, row.phash, row.dhash = blob, to_signed(hashes.phash), to_signed(hashes.dhash)
     row.updated_at = utcnow()
     db.flush()
+    if isinstance(index, TransactionalVectors):
+        index.write(db, [image_id], vector[None, :])
 
 
 def embed_image(ctx: AppContext, image_id: int, *, service: VisualService | None = None) -> bool:
@@ -340,12 +381,29 @@ def embed_image(ctx: AppContext, image_id: int, *, service: VisualService | None
         log.warning("image %s has no stored file to embed", image_id)
         return False
     vector, hashes = service.embed(img)
-    service.refresh()  # duplicates embedded by other workers count too
-    duplicates = [m.id for m in service.duplicates.find(hashes, vector, exclude=[image_id])]
+    shared = service.index.shared
+    if not shared:
+        service.refresh()  # duplicates embedded by other workers count too
+        duplicates = [m.id for m in service.duplicates.find(hashes, vector, query_id=image_id)]
     with session_scope(ctx.sessions) as db:
         if db.get(MediaImage, image_id) is None:
             return False
-        store_embedding(db=db, image_id=image_id, model_id=service.model_id, vector=vector, hashes=hashes)
+        if shared:
+            # Other hosts embed at the same time: one image joins its group at a time, after seeing every
+            # committed vector and hash, so two copies embedded at once still end up in one group.
+            from pinhaven.search.vectorstore.coordination import lock_groups
+
+            lock_groups(db)
+            service.refresh(force=True)
+            duplicates = [m.id for m in service.duplicates.find(hashes, vector, query_id=image_id)]
+        store_embedding(
+            db=db,
+            image_id=image_id,
+            model_id=service.model_id,
+            vector=vector,
+            hashes=hashes,
+            index=service.index,
+        )
         assign_group(db=db, image_id=image_id, duplicate_ids=duplicates)
     service.add([image_id], vector[None, :], [hashes])
     service.save_if_due()
