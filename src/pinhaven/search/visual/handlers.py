@@ -94,6 +94,7 @@ def refit_due(ctx: AppContext) -> bool:
     each time the corpus has grown REFIT_GROWTH-fold since the last fit, or to finish an interrupted one."""
     if ctx.settings.visual_model != "builtin":
         return False
+    sync_model_files(ctx)  # `database` mode: a pending whitening may come from another host
     if whitening_path(ctx, pending=True).exists():
         return True
     service = visual_service(ctx)
