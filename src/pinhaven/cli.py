@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from pinhaven.config import ConfigError, Settings, load_settings
+from pinhaven.config import ConfigError, Settings, load_settings, missing_shared_secret
 from pinhaven.context import AppContext, build_context
 from pinhaven.db.engine import session_scope
 from pinhaven.errors import PinhavenError
@@ -65,6 +65,9 @@ def serve(
     from pinhaven import serving
 
     settings = settings_for(data_dir)
+    problem = missing_shared_secret(settings)
+    if problem:
+        raise fail(problem, 2)
     if worker_threads is not None:
         settings = settings.with_overrides(worker_threads=worker_threads)
         os.environ["PINHAVEN_WORKER_THREADS"] = str(worker_threads)

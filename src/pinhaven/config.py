@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ConfigError", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Settings", "load_settings", "missing_shared_secret", "shared_engines"]
 
 
 class ConfigError(ValueError):
@@ -52,16 +52,16 @@ def _media_store_uri(value: str) -> str:
     return value.rstrip("/")
 
 
-def _cache_uri(value: str) -> str:
-    if value and not value.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError("expected empty (in-process) or a redis:// URI")
-    return value
-
-
 def _vector_store(value: str) -> str:
     value = value.strip().lower()
     if value not in ("local", "database"):
         raise ValueError("expected local or database")
+    return value
+
+
+def _cache_uri(value: str) -> str:
+    if value and not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("expected empty (in-process) or a redis:// URI")
     return value
 
 
@@ -194,6 +194,34 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     if not settings.secret_key:
         settings = replace(settings, secret_key=_stored_secret_key(settings.data_dir))
     return settings
+
+
+def shared_engines(settings: Settings) -> list[str]:
+    """The shared engines this instance uses (several hosts may then serve it)."""
+    used = []
+    if settings.media_store != "local":
+        used.append("PINHAVEN_MEDIA_STORE")
+    if settings.cache_url:
+        used.append("PINHAVEN_CACHE_URL")
+    if settings.vector_store == "database":
+        used.append("PINHAVEN_VECTOR_STORE")
+    return used
+
+
+def missing_shared_secret(settings: Settings, env: Mapping[str, str] | None = None) -> str | None:
+    """Why this host may not start: with shared engines every host must sign with one key, from the environment.
+
+    A key generated into the data folder would differ per host (sessions and CSRF tokens signed on one host
+    refused by the next) and would be lost with a disposable data folder.
+    """
+    source = os.environ if env is None else env
+    engines = shared_engines(settings)
+    if not engines or source.get("PINHAVEN_SECRET_KEY"):
+        return None
+    return (
+        f"{', '.join(engines)} is set, so several hosts may serve this instance: set PINHAVEN_SECRET_KEY to the "
+        "same long random value on every host (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+    )
 
 
 def _stored_secret_key(data_dir: Path) -> str:

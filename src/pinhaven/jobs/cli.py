@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from pinhaven.config import missing_shared_secret
+from pinhaven.context import build_context
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
 from pinhaven.errors import PinhavenError
@@ -186,9 +188,14 @@ def worker(
     data_dir: DataDir = None,
 ) -> None:
     """Run background jobs against the shared database until SIGTERM/SIGINT (then finish current jobs)."""
+    from pinhaven.cli import settings_for
     from pinhaven.jobs.worker import run_until_signalled
 
-    ctx = _context(data_dir)
+    settings = settings_for(data_dir)
+    problem = missing_shared_secret(settings)
+    if problem:
+        raise _fail(problem, 2)
+    ctx = build_context(settings)
     count = threads if threads is not None else ctx.settings.worker_threads or 2
     logging.basicConfig(
         level=ctx.settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
