@@ -126,3 +126,28 @@ def test_the_key_prefix_comes_from_the_database_without_its_password(tmp_path: P
     assert one != prefix("postgresql+psycopg://app:secret1@db:5432/other")
     assert "secret" not in one
     assert prefix("sqlite:///x.db", cache_key_prefix="mine:") == "mine:"
+
+
+def test_a_bump_lost_in_an_outage_is_delivered_before_the_next_read(
+    redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from pinhaven.cache import redis_cache
+
+    cache = RedisCache(REDIS_URL, prefix=redis_prefix)
+    _, seen = cache.get_versioned("token:z", "tokens")
+    cache.set_versioned("token:z", seen, b"viewer", 60)
+    real_pipeline = cache.client.pipeline
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RedisConnectionError("the network between this host and Redis is down")
+
+    monkeypatch.setattr(cache.client, "pipeline", broken)
+    cache.bump("tokens")  # a revocation committed while Redis could not be reached
+    assert cache.get_versioned("token:z", "tokens")[0] is None  # backing off: a miss, the database answers
+    monkeypatch.setattr(cache.client, "pipeline", real_pipeline)  # Redis is back
+    monkeypatch.setattr(redis_cache, "RETRY_SECONDS", 0.0)
+    cache._down_until = time.monotonic()
+    assert cache.get_versioned("token:z", "tokens")[0] is None  # the pending bump went first
+    assert RedisCache(REDIS_URL, prefix=redis_prefix).get_versioned("token:z", "tokens")[0] is None

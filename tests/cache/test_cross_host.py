@@ -235,3 +235,24 @@ def test_in_process_caches_of_one_host_see_each_others_writes(tmp_path: Path) ->
     finally:
         first.engine.dispose()
         second.engine.dispose()
+
+
+def test_an_image_processed_on_a_shows_ready_on_b_board_page(
+    hosts: tuple[AppContext, AppContext], clients: tuple[TestClient, TestClient]
+) -> None:
+    from tests.factories import media_source
+
+    from pinhaven.jobs.worker import drain
+
+    a, _ = hosts
+    on_a, on_b = clients
+    alice = make_account(a, "alice")
+    board = on_a.post("/v5/boards", json={"name": "Uploads"}, headers=alice.headers).json()["id"]
+    made = on_a.post(
+        "/v5/pins", json={"board_id": board, "media_source": media_source(seed=3)}, headers=alice.headers
+    )
+    assert made.status_code == 201, made.text
+    url = f"/v5/boards/{board}/pins"
+    assert on_b.get(url, headers=alice.headers).json()["items"][0]["image_status"] == "processing"  # cached
+    assert drain(a) >= 1  # host A's worker renders the variants
+    within_bound(lambda: on_b.get(url, headers=alice.headers).json()["items"][0]["image_status"] == "ready")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pinhaven.context import AppContext
 
 TTL_SECONDS = 1.0
-SHARED_TTL_SECONDS = 60.0
+SHARED_TTL_SECONDS = 10.0  # revocations bump the generation; this bounds a bump lost in an outage
 GENERATION = "tokens"
 SERVICE_KEY = "accounts.tokens"
 

@@ -254,6 +254,12 @@ def note_board_content_changed(*, db: Session, board_ids: Iterable[int]) -> None
     bump_on_commit(db, [board_content_generation(b) for b in board_ids])
 
 
+def note_image_ready(*, db: Session, image_id: int) -> None:
+    """An image finished processing: the pages of the boards whose pins show it change (image_status)."""
+    boards = db.scalars(select(Pin.board_id).where(Pin.image_id == image_id).distinct())
+    note_board_content_changed(db=db, board_ids=list(boards))
+
+
 def note_pins_added(*, db: Session, board_id: int, section_id: int | None, count: int = 1) -> None:
     note_board_content_changed(db=db, board_ids=[board_id])
     now = utcnow()

@@ -9,8 +9,11 @@ Random generation values, not INCR: if Redis evicts or loses a generation key, t
 random value, which no old entry carries — a counter would restart at 1 and could revive old entries.
 
 Redis errors never fail a request: a read that fails is a miss (the caller reads the database) and a write that
-fails is skipped, with a warning at most once a minute. A bump that fails is logged as an error: entries
-versioned by that generation then live until their TTL, which is the bound for that case.
+fails is skipped, with a warning at most once a minute. After an error the cache is left alone for
+`RETRY_SECONDS` (reads are misses at once: an unreachable host must not cost every request a timeout on the
+event loop). A bump that fails is kept and retried before this process reads again, so entries it should have
+killed are not served after Redis comes back; only if this process also dies before then do such entries
+live until their TTL (tokens 10 s, board pages 10 s), which is the bound for that double failure.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ log = logging.getLogger("pinhaven.cache")
 
 _UNAVAILABLE: Generation = ""  # returned when Redis cannot be read: `set_versioned` then stores nothing
 _WARN_EVERY_SECONDS = 60.0
+RETRY_SECONDS = 1.0
 
 
 def _new_generation() -> bytes:
@@ -49,9 +53,20 @@ class RedisCache:
             url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
         )
         self._warned_at = 0.0
+        self._down_until = 0.0
+        self._unsent_bumps: frozenset[str] = frozenset()
+
+    def _available(self) -> bool:
+        """False while backing off after an error, or while bumps that failed cannot be delivered yet."""
+        if self._down_until and time.monotonic() < self._down_until:
+            return False
+        if self._unsent_bumps:
+            return self._send_bumps(frozenset())
+        return True
 
     def _warn(self, action: str, exc: RedisError) -> None:
         now = time.monotonic()
+        self._down_until = now + RETRY_SECONDS
         if now - self._warned_at > _WARN_EVERY_SECONDS:
             self._warned_at = now
             log.warning("shared cache (%s) unavailable during %s: %s", self.url, action, exc)
@@ -67,6 +82,8 @@ class RedisCache:
         return f"{self.prefix}gen:{name}"
 
     def get(self, key: str) -> bytes | None:
+        if not self._available():
+            return None
         try:
             return self._get(self.prefix + key)
         except RedisError as exc:
@@ -74,6 +91,8 @@ class RedisCache:
             return None
 
     def set(self, key: str, value: bytes, ttl: float) -> None:
+        if not self._available():
+            return
         try:
             self.client.set(self.prefix + key, value, px=max(int(ttl * 1000), 1))
         except RedisError as exc:
@@ -86,6 +105,8 @@ class RedisCache:
             self._warn("delete", exc)
 
     def generation(self, name: str) -> Generation:
+        if not self._available():
+            return _UNAVAILABLE
         try:
             value = self._get(self._gen_key(name))
             return self._installed(name) if value is None else value.decode()
@@ -101,17 +122,29 @@ class RedisCache:
         return value.decode() if value is not None else _UNAVAILABLE
 
     def bump(self, *names: str) -> None:
-        if not names:
-            return
+        if names:
+            self._send_bumps(frozenset(names))  # tried even while backing off: a bump matters more than a read
+
+    def _send_bumps(self, names: frozenset[str]) -> bool:
+        pending = names | self._unsent_bumps
         try:
             with self.client.pipeline(transaction=False) as pipe:
-                for name in sorted(set(names)):
+                for name in sorted(pending):
                     pipe.set(self._gen_key(name), _new_generation())
                 pipe.execute()
         except RedisError as exc:
-            log.error("shared cache (%s): could not bump %s; entries expire by TTL: %s", self.url, names, exc)
+            self._unsent_bumps = pending
+            self._down_until = time.monotonic() + RETRY_SECONDS
+            log.error("shared cache (%s): could not bump %s yet (retried before the next read): %s",
+                      self.url, sorted(pending), exc)  # fmt: skip
+            return False
+        self._unsent_bumps = frozenset()
+        self._down_until = 0.0
+        return True
 
     def get_versioned(self, key: str, generation: str) -> tuple[bytes | None, Generation]:
+        if not self._available():
+            return None, _UNAVAILABLE
         try:
             current, entry = self._mget(self._gen_key(generation), self.prefix + key)
             if current is None:

@@ -59,3 +59,6 @@ def on_pins_deleted(*, db: Session, pin_ids: list[int]) -> None:
 def on_image_ready(*, db: Session, image_id: int) -> None:
     """An image's variants exist."""
     enqueue(db=db, kind="visual.embed_image", payload={"image_id": image_id})
+    from pinhaven.boards.service import note_image_ready
+
+    note_image_ready(db=db, image_id=image_id)  # board pages show each pin's image_status

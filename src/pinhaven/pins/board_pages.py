@@ -7,9 +7,9 @@ caller, from the database: a board made secret is refused at once, whatever the 
 
 Entries are versioned by the board's content generation (`boards.service.board_content_generation`), bumped
 after the commit of every write that changes what the page shows: pins added, moved, edited or deleted, the
-board's privacy or name, its pins' save counts. With Redis a bump is seen by every host on its next request.
-A few changes bump nothing and show up within `TTL_SECONDS`: an image finishing processing (`image_status`),
-a user renamed. In process, the board generation is one stamp per host (any board's write drops every page).
+board's privacy or name, its pins' save counts, an image finishing processing. With Redis a bump is seen by
+every host on its next request. A few changes bump nothing and show up within `TTL_SECONDS`: an image whose
+processing failed, a user renamed. In process, the board generation is one stamp per host (any board's write drops every page).
 """
 
 from __future__ import annotations
