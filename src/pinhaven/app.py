@@ -128,7 +128,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error_response(request, 500, "Internal error; it has been logged.")
+        if isinstance(exc, RecursionError):  # input nested deeper than some parser could follow
+            response = _error_response(request, 400, "The request nests too deeply.", 1)
+        else:
+            response = _error_response(request, 500, "Internal error; it has been logged.")
+        # Starlette re-raises after this response and the server then drops the connection: say so, so a
+        # keep-alive client opens a new one instead of having its next request reset.
+        response.headers["Connection"] = "close"
+        return response
 
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None) -> FastAPI:

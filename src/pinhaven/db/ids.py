@@ -74,9 +74,9 @@ def id_time(snowflake: int) -> datetime:
 
 def parse_id(value: str | int | None) -> int | None:
     """A decimal-string id as int, or None when it is not a valid id (callers answer 404 or 400)."""
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value if 0 < value <= _MAX_ID else None
-    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19:
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
     number = int(value)
     return number if 0 < number <= _MAX_ID else None

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from PIL import Image
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -19,6 +18,7 @@ from pinhaven.context import AppContext
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Scopes
 from pinhaven.errors import InvalidInput, InvalidUpload, NotFound
+from pinhaven.jsonbody import parse_json, validated
 from pinhaven.media.models import MediaImage
 from pinhaven.media.processing import normalise_upload
 from pinhaven.media.service import media_store
@@ -41,6 +41,17 @@ router = APIRouter(prefix="/ext/v1", tags=["visual search"])
 
 MAX_RESULTS = 100
 _MIN_CROP_PIXELS = 16  # a smaller region carries too little to describe
+
+
+class VisualQueryBody(BaseModel):
+    """The JSON forms of a visual query; values are range-checked where they are used."""
+
+    model_config = ConfigDict(extra="allow")
+
+    pin_id: StrictStr | StrictInt | None = None
+    crop: dict[str, Any] | None = None
+    text: StrictStr | None = None
+    limit: StrictInt | None = None
 
 
 class VisualPin(PinRead):
@@ -147,12 +158,10 @@ async def search_visual(
             raise InvalidUpload("Send the image as the multipart file field `image`.")
         upload = await file.read()
     elif content_type.startswith("application/json"):
-        try:
-            parsed = json.loads(await request.body())
-        except ValueError:
-            raise InvalidInput("the body is not valid JSON") from None
+        parsed = parse_json(await request.body())
         if not isinstance(parsed, dict):
             raise InvalidInput("the body must be a JSON object {pin_id, crop} or {text}")
+        validated(VisualQueryBody, parsed)  # types first: a list where an id belongs is a 400, not a crash
         body = parsed
     else:
         raise InvalidInput("send multipart/form-data with an `image` file, or JSON {pin_id, crop} or {text}")
