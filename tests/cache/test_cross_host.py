@@ -117,6 +117,7 @@ def _ids(response: object) -> list[int]:
     return [int(item["id"]) for item in body["items"]]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_board_made_secret_on_a_leaves_b_board_page_related_and_feed_at_once(
     hosts: tuple[AppContext, AppContext], clients: tuple[TestClient, TestClient]
 ) -> None:
@@ -151,6 +152,7 @@ def test_a_board_made_secret_on_a_leaves_b_board_page_related_and_feed_at_once(
     assert set(_ids(on_b.get(board_url, headers=alice.headers))) == garden  # the owner still sees them
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_a_pin_edited_or_deleted_on_a_is_not_served_by_b(
     hosts: tuple[AppContext, AppContext], clients: tuple[TestClient, TestClient]
 ) -> None:
