@@ -180,15 +180,22 @@ async def get_bearer_viewer(request: Request) -> Viewer:
 
 
 class Scopes:
-    """Route dependency: the caller must be signed in and hold every listed scope."""
+    """Route dependency: the caller must be signed in and hold every listed scope.
 
-    def __init__(self, *required: str, bearer_only: bool = False) -> None:
+    `allow_anonymous`: signed-out callers pass as themselves (writes anyone may make, e.g. impressions),
+    but a signed-in caller still needs the scopes, so a read-only token cannot write in its user's name.
+    """
+
+    def __init__(self, *required: str, bearer_only: bool = False, allow_anonymous: bool = False) -> None:
         self.required = required
         self.bearer_only = bearer_only
+        self.allow_anonymous = allow_anonymous
 
     async def __call__(self, request: Request) -> Viewer:
         viewer = await (get_bearer_viewer(request) if self.bearer_only else get_viewer(request))
         if viewer.is_anonymous:
+            if self.allow_anonymous:
+                return viewer
             raise Unauthorized("Authentication required.")
         missing = [s for s in self.required if not viewer.has(s)]
         if missing:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from pinhaven.accounts.scopes import Viewer
 from pinhaven.db.ids import parse_id
-from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Pagination, user_id_of
+from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Pagination, Scopes, user_id_of
 from pinhaven.discovery import analytics, feed, related, topics
 from pinhaven.discovery.schemas import (
     AnalyticsRead,
@@ -64,7 +65,9 @@ def get_interests(db: DbSession, viewer: CurrentViewer) -> InterestsRead:
 
 
 @router.put("/me/interests", response_model=InterestsRead)
-def put_interests(db: DbSession, viewer: CurrentViewer, body: InterestsUpdate) -> InterestsRead:
+def put_interests(
+    db: DbSession, viewer: Annotated[Viewer, Depends(Scopes("user_accounts:write"))], body: InterestsUpdate
+) -> InterestsRead:
     """Set your topics (at least 3 known keys), or [] to skip."""
     picks = topics.set_interests(db=db, user_id=user_id_of(viewer), topics=body.topics)
     return InterestsRead(topics=picks)

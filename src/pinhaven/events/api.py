@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request
+
+from pinhaven.accounts.scopes import Viewer
 from pinhaven.db.ids import parse_id
-from pinhaven.deps import Ctx, CurrentViewer, DbSession, user_id_of
+from pinhaven.deps import Ctx, DbSession, Scopes, user_id_of
 from pinhaven.events import service
 from pinhaven.events.ratelimit import event_limiter
 from pinhaven.events.schemas import EventBatch, EventsAccepted, HideResult
 
 router = APIRouter(prefix="/ext/v1", tags=["events"])
 
+# Engagement and hides shape the caller's own feed and recommendations: account writes. Anonymous visitors
+# may still send impressions (they are rate-limited per address), but a read-only token may not.
+EventWriter = Annotated[Viewer, Depends(Scopes("user_accounts:write", allow_anonymous=True))]
+AccountWriter = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
+
 
 @router.post("/events", response_model=EventsAccepted)
 def post_events(
-    request: Request, db: DbSession, ctx: Ctx, viewer: CurrentViewer, body: EventBatch
+    request: Request, db: DbSession, ctx: Ctx, viewer: EventWriter, body: EventBatch
 ) -> EventsAccepted:
     """Record impressions, close-ups and outbound clicks; bad events are dropped and counted by reason."""
     from pinhaven.discovery.feed import impression_annotator
@@ -29,7 +37,7 @@ def post_events(
 
 
 @router.post("/pins/{pin_id}/hide", response_model=HideResult)
-def hide_pin(db: DbSession, viewer: CurrentViewer, pin_id: str) -> HideResult:
+def hide_pin(db: DbSession, viewer: AccountWriter, pin_id: str) -> HideResult:
     """Hide a pin from your feeds (it and its exact duplicates never come back)."""
     user_id_of(viewer)
     changed = service.hide(db=db, viewer=viewer, pin_id=parse_id(pin_id))
@@ -37,7 +45,7 @@ def hide_pin(db: DbSession, viewer: CurrentViewer, pin_id: str) -> HideResult:
 
 
 @router.delete("/pins/{pin_id}/hide", response_model=HideResult)
-def unhide_pin(db: DbSession, viewer: CurrentViewer, pin_id: str) -> HideResult:
+def unhide_pin(db: DbSession, viewer: AccountWriter, pin_id: str) -> HideResult:
     """Undo a hide."""
     user_id_of(viewer)
     changed = service.unhide(db=db, viewer=viewer, pin_id=parse_id(pin_id))
