@@ -167,6 +167,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
     mount_static(app)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)
+    from pinhaven.stream.backpressure import Backpressure
+
+    app.add_middleware(Backpressure, ctx=ctx)  # outermost: a write refused for load reads no body
     return app
 
 

@@ -65,6 +65,19 @@ def _cache_uri(value: str) -> str:
     return value
 
 
+def _event_bus_uri(value: str) -> str:
+    value = value.strip()
+    if value and not all(p.strip().startswith(("nats://", "tls://")) for p in value.split(",")):
+        raise ValueError("expected empty (no event stream) or nats://host:4222[,nats://...]")
+    return value
+
+
+def _stream_instance(value: str) -> str:
+    from pinhaven.stream.subjects import instance_name
+
+    return instance_name(value)
+
+
 def _str_tuple(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
@@ -112,6 +125,18 @@ class Settings:
     vector_store: str = (
         "local"  # local (FAISS files / in-memory matrices) | database (pgvector in PostgreSQL)
     )
+    event_bus_url: str = ""  # empty: no event stream (today's in-database path); nats://host:4222
+    event_stream_instance: str = (
+        "main"  # subject token: stream PINHAVEN_<INSTANCE>, subjects pinhaven.<instance>.*
+    )
+    event_stream_max_age_hours: float = 168.0  # JetStream retention (replay reaches this far back)
+    event_stream_max_bytes: int = -1  # JetStream size limit (-1: none)
+    event_consumer_max_deliver: int = 5  # deliveries before a failing event goes to the dead-letter subject
+    event_archive_dir: Path | None = None  # empty: Parquet archive in the media store under events/
+    backpressure_queue_depth: int = 20_000  # queued jobs above which writes answer 503 (0: off)
+    backpressure_outbox_backlog: int = 50_000  # unsent outbox rows above which writes answer 503 (0: off)
+    backpressure_stream_lag: int = 200_000  # events a durable consumer has not acked yet (0: off)
+    backpressure_retry_after_seconds: int = 5
 
     @property
     def resolved_database_url(self) -> str:
@@ -171,6 +196,16 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "visual_weight_engagement": float,
     "visual_weight_quality": float,
     "vector_store": _vector_store,
+    "event_bus_url": _event_bus_uri,
+    "event_stream_instance": _stream_instance,
+    "event_stream_max_age_hours": float,
+    "event_stream_max_bytes": int,
+    "event_consumer_max_deliver": int,
+    "event_archive_dir": lambda v: Path(v) if v else None,
+    "backpressure_queue_depth": int,
+    "backpressure_outbox_backlog": int,
+    "backpressure_stream_lag": int,
+    "backpressure_retry_after_seconds": int,
 }
 
 
@@ -205,6 +240,8 @@ def shared_engines(settings: Settings) -> list[str]:
         used.append("PINHAVEN_CACHE_URL")
     if settings.vector_store == "database":
         used.append("PINHAVEN_VECTOR_STORE")
+    if settings.event_bus_url:
+        used.append("PINHAVEN_EVENT_BUS_URL")
     return used
 
 
@@ -288,6 +325,23 @@ SETTINGS_DOC: dict[str, str] = {
     "visual_weight_similarity": "Weight of visual similarity when ranking visual search results.",
     "visual_weight_engagement": "Weight of engagement (saves, log-normalised) in visual search ranking.",
     "visual_weight_quality": "Weight of image quality (resolution) in visual search ranking.",
+    "event_bus_url": "Event stream: empty = none (engagement counters, graph and indexing stay in the database "
+    "as they are); `nats://host:4222` = every change is written to a transactional outbox and relayed to NATS "
+    "JetStream, whose consumers keep counters, the graph, search, trending and the Parquet archive (needs the "
+    "`stream` extra). See docs/OPERATIONS.md, Event stream.",
+    "event_stream_instance": "Name of this instance on the bus: stream `PINHAVEN_<NAME>`, subjects "
+    "`pinhaven.<name>.<type>` (instances sharing a NATS server need different names).",
+    "event_stream_max_age_hours": "How long JetStream keeps events (and how far `pinhaven stream replay` reaches).",
+    "event_stream_max_bytes": "Size limit of the stream in bytes (oldest events go first); -1 = none.",
+    "event_consumer_max_deliver": "Deliveries of an event a consumer keeps failing on before it is moved to "
+    "the dead-letter subject `pinhaven-dlq.<instance>.<consumer>`.",
+    "event_archive_dir": "Folder for the Parquet engagement archive; empty = the media store under "
+    "`events/date=YYYY-MM-DD/`.",
+    "backpressure_queue_depth": "Queued jobs above which write requests answer 503 with Retry-After (0: never).",
+    "backpressure_outbox_backlog": "Unsent outbox rows above which write requests answer 503 (0: never).",
+    "backpressure_stream_lag": "Events a durable consumer has not acknowledged above which write requests "
+    "answer 503 (0: never).",
+    "backpressure_retry_after_seconds": "Retry-After sent with a backpressure 503.",
     "vector_store": "Where visual and text vectors live: `local` (index files and in-memory matrices in each "
     "process) or `database` (pgvector HNSW indexes in the PostgreSQL database, shared by every host, privacy "
     "filtered inside the query; needs the `postgres` extra and the `vector` extension).",

@@ -40,6 +40,10 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     from pinhaven.search.vectorstore import configure as configure_vector_store  # (it imports this module)
 
     configure_vector_store(settings, engine)  # local files, or pgvector: checked before anything serves
+    if settings.event_bus_url:  # writes of this engine's sessions then fill the transactional outbox
+        from pinhaven.stream.outbox import enable as enable_outbox
+
+        enable_outbox(engine, settings.event_stream_instance)
     # Every session carries the instance's cache, so services that only hold a session can invalidate it.
     cache = caches.make_cache(settings)
     sessions = make_session_factory(engine, info=caches.session_info(cache))

@@ -21,6 +21,13 @@ def start_background(ctx: AppContext) -> None:
         sweeper.start(ctx)  # one process of the instance sweeps orphaned media files each interval
     if ctx.settings.worker_threads > 0:  # a process that runs jobs keeps the periodic ones scheduled
         _schedule_url_learning(ctx)
+    if (
+        ctx.settings.event_bus_url
+    ):  # relay and durable consumers where jobs run; every process follows the graph
+        from pinhaven.stream import service as stream
+
+        workers = ctx.settings.worker_threads > 0
+        stream.start(ctx, relay=workers, consumers=workers, graph=True)
     from pinhaven.discovery import service as discovery
     from pinhaven.search.text.handlers import warm_up as warm_up_text_search
 
@@ -42,7 +49,9 @@ def _schedule_url_learning(ctx: AppContext) -> None:
 def stop_background(ctx: AppContext) -> None:
     """Stop everything `start_background` started, waiting for in-flight work to finish."""
     from pinhaven.discovery import service as discovery
+    from pinhaven.stream import service as stream
 
+    stream.stop(ctx)
     discovery.stop(ctx)
     from pinhaven.media import sweeper
 

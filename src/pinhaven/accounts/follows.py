@@ -10,6 +10,7 @@ from pinhaven.accounts.scopes import Viewer
 from pinhaven.accounts.service import get_by_username_or_raise
 from pinhaven.errors import InvalidInput, Unauthorized
 from pinhaven.pagination import Page, PageParams, bookmark_int, page_from_rows
+from pinhaven.stream import events as stream_events
 
 
 def _me(viewer: Viewer) -> int:
@@ -28,6 +29,7 @@ def follow_user(*, db: Session, viewer: Viewer, username: str) -> User:
         db.add(UserFollow(follower_id=me, followee_id=target.id))
         db.flush()
         _bump(db, follower_id=me, followee_id=target.id, delta=1)
+        stream_events.follow(db=db, kind="user", follower_id=me, target_id=target.id, on=True)
     return target
 
 
@@ -40,6 +42,7 @@ def unfollow_user(*, db: Session, viewer: Viewer, username: str) -> User:
         db.delete(follow)
         db.flush()
         _bump(db, follower_id=me, followee_id=target.id, delta=-1)
+        stream_events.follow(db=db, kind="user", follower_id=me, target_id=target.id, on=False)
     return target
 
 

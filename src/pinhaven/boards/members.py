@@ -12,6 +12,7 @@ from pinhaven.boards.access import access_board, access_board_as_owner
 from pinhaven.boards.models import Board, BoardCollaborator, BoardFollow
 from pinhaven.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from pinhaven.pagination import Page, PageParams, bookmark_int, page_from_rows
+from pinhaven.stream import events as stream_events
 
 MAX_COLLABORATORS = 50
 
@@ -68,6 +69,7 @@ def follow_board(*, db: Session, viewer: Viewer, board_id: int | None) -> Board:
         db.add(BoardFollow(user_id=viewer.user_id, board_id=board.id))
         db.flush()
         _bump(db, board.id, follower_delta=1)
+        stream_events.follow(db=db, kind="board", follower_id=viewer.user_id, target_id=board.id, on=True)
     return board
 
 
@@ -80,6 +82,7 @@ def unfollow_board(*, db: Session, viewer: Viewer, board_id: int | None) -> Boar
         db.delete(follow)
         db.flush()
         _bump(db, board.id, follower_delta=-1)
+        stream_events.follow(db=db, kind="board", follower_id=viewer.user_id, target_id=board.id, on=False)
     return board
 
 

@@ -17,6 +17,7 @@ from pinhaven.errors import Conflict, InvalidInput, NotFound
 from pinhaven.jobs import pipeline
 from pinhaven.pagination import Page, PageParams, bookmark_int, page_from_rows
 from pinhaven.pins.models import Pin
+from pinhaven.stream import events as stream_events
 
 MAX_NAME = 180
 MAX_DESCRIPTION = 500
@@ -65,6 +66,7 @@ def create(
     )
     db.add(board)
     db.flush()
+    stream_events.board_changed(db=db, board_id=board.id, change="board.created", owner_id=owner_id)
     return board
 
 
@@ -107,6 +109,7 @@ def delete_board(*, db: Session, viewer: Viewer, board_id: int | None) -> None:
     delete_pins(db=db, pin_ids=list(db.scalars(select(Pin.id).where(Pin.board_id == board.id))))
     for model in (BoardSection, BoardCollaborator, BoardFollow):
         db.execute(delete(model).where(model.board_id == board.id))
+    stream_events.board_changed(db=db, board_id=board.id, change="board.deleted", owner_id=board.owner_id)
     db.delete(board)
     db.flush()
 

@@ -20,6 +20,7 @@ def all_metadata() -> MetaData:
     import pinhaven.pins.models
     import pinhaven.pins.products
     import pinhaven.search.text.models
-    import pinhaven.search.visual.models  # noqa: F401
+    import pinhaven.search.visual.models
+    import pinhaven.stream.models  # noqa: F401
 
     return Base.metadata

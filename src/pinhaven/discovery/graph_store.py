@@ -130,6 +130,9 @@ class GraphStore:
         self._seen_local = -1
         self._lock = threading.Lock()
         self._built = threading.Event()
+        # True while the event stream feeds this graph (stream/graph_feed.py): periodic polling of the change
+        # log stops; a local write still refreshes from the log at once (read-your-writes in this process).
+        self.stream_fed = False
 
     # ---- build ------------------------------------------------------------------------------------
     def build(self) -> None:
@@ -192,7 +195,11 @@ class GraphStore:
         if self.follow_local_writes and self._seen_local != local_change_count():
             with self._lock:  # our own write: wait for it, so a request sees what it just did
                 self._refresh_locked()
-        elif time.monotonic() - self.refreshed_at > self.max_staleness and self._lock.acquire(blocking=False):
+        elif (
+            not self.stream_fed
+            and time.monotonic() - self.refreshed_at > self.max_staleness
+            and self._lock.acquire(blocking=False)
+        ):
             try:
                 self._refresh_locked()
             finally:
@@ -205,7 +212,17 @@ class GraphStore:
         with self._lock:
             if not self._built.is_set() or time.monotonic() - self.built_at > self.rebuild_seconds:
                 self._build_locked()
+            if self.stream_fed:
+                return 0
             return self._refresh_locked()
+
+    def apply_changes(self, pin_ids: Iterable[int], board_ids: Iterable[int]) -> None:
+        """Re-derive these pins and boards from the database (the event stream's graph changes)."""
+        pins, boards = [int(p) for p in pin_ids], [int(b) for b in board_ids]
+        if not self._built.is_set() or not (pins or boards):
+            return  # the first build reads everything anyway
+        with self._lock, self.sessions() as db:
+            self._apply(db, pins, boards)
 
     def _refresh_locked(self) -> int:
         seen_local = local_change_count()

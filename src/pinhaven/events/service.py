@@ -186,6 +186,10 @@ def _store(db: Session, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     db.execute(insert(EngagementEvent), rows)
+    from pinhaven.stream import events as stream_events
+
+    if stream_events.engagement(db=db, rows=rows):
+        return  # with the bus on, the stream's counters consumer is the one writer of engagement counters
     deltas: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
     for row in rows:
         bucket = deltas[(row["pin_id"], row["at"].date())]

@@ -34,4 +34,10 @@ def health(ctx: Ctx, response: Response) -> Health:
         oldest_queued_seconds=round(depth.oldest_queued_seconds, 3),
         backlog=backlog,
     )
-    return Health(status="degraded" if backlog else "ok", database="ok", queue=queue)
+    from pinhaven.stream.service import status as stream_status
+
+    stream = stream_status(ctx)
+    behind = stream is not None and (
+        stream["bus"] != "ok" or stream["outbox_backlog"] > ctx.settings.queue_backlog_warning
+    )
+    return Health(status="degraded" if backlog or behind else "ok", database="ok", queue=queue, stream=stream)

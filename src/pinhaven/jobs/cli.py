@@ -201,5 +201,11 @@ def worker(
         level=ctx.settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     typer.echo(f"worker: {count} threads; stop with Ctrl-C or SIGTERM", err=True)
-    run_until_signalled(ctx, threads=count, kinds=kind or None)
+    from pinhaven.stream import service as stream
+
+    stream.start(ctx, relay=True, consumers=True, graph=False)  # no-op without PINHAVEN_EVENT_BUS_URL
+    try:
+        run_until_signalled(ctx, threads=count, kinds=kind or None)
+    finally:
+        stream.stop(ctx)
     typer.echo("worker: stopped", err=True)

@@ -11,6 +11,9 @@
                     vector matrix forgets them at once, other processes on their next full reload;
                     discovery graph change (the pins and their parents are re-derived by every process)
 
+With `PINHAVEN_EVENT_BUS_URL` set, each hook also writes an outbox row (stream/events.py) and the
+`search.index_*` jobs are replaced by the stream's indexer consumer.
+
 Each hook runs inside the writer's transaction, so follow-up jobs commit with the change or not at all.
 Handlers live in their owning domain; `jobs/handlers.py` maps job kinds to them.
 """
@@ -20,11 +23,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from pinhaven.jobs.service import enqueue
+from pinhaven.stream import events as stream_events
 
 
 def on_pin_created(*, db: Session, pin_id: int, image_id: int) -> None:
     """A pin was written (upload, URL, save, import)."""
-    enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
+    if not stream_events.pin_created(db=db, pin_id=pin_id):  # with the bus on, the indexer consumer indexes
+        enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
     from pinhaven.discovery import handlers as discovery
 
     discovery.pin_created(db=db, pin_id=pin_id)  # graph links on commit; a save's engagement event
@@ -32,7 +37,8 @@ def on_pin_created(*, db: Session, pin_id: int, image_id: int) -> None:
 
 def on_pin_updated(*, db: Session, pin_id: int) -> None:
     """A pin's text, link, board or section changed."""
-    enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
+    if not stream_events.pin_updated(db=db, pin_id=pin_id):
+        enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
     from pinhaven.discovery import handlers as discovery
 
     discovery.pin_updated(db=db, pin_id=pin_id)
@@ -40,7 +46,8 @@ def on_pin_updated(*, db: Session, pin_id: int) -> None:
 
 def on_board_changed(*, db: Session, board_id: int) -> None:
     """A board was renamed or its privacy changed (its pins' search documents hold both)."""
-    enqueue(db=db, kind="search.index_board", payload={"board_id": board_id})
+    if not stream_events.board_updated(db=db, board_id=board_id):
+        enqueue(db=db, kind="search.index_board", payload={"board_id": board_id})
     from pinhaven.discovery import handlers as discovery
 
     discovery.board_changed(db=db, board_id=board_id)  # its pins enter or leave the graph
@@ -51,6 +58,7 @@ def on_pins_deleted(*, db: Session, pin_ids: list[int]) -> None:
     from pinhaven.search.text.vectors import forget_pins
 
     forget_pins(db=db, pin_ids=pin_ids)
+    stream_events.pins_deleted(db=db, pin_ids=pin_ids)
     from pinhaven.discovery import handlers as discovery
 
     discovery.pins_deleted(db=db, pin_ids=pin_ids)  # runs before the rows go

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -19,3 +19,5 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unavailable"]
     queue: QueueHealth | None  # None when the database is unavailable
+    # With PINHAVEN_EVENT_BUS_URL: outbox_backlog, outbox_oldest_seconds, bus, consumers {name: lag}; else None
+    stream: dict[str, Any] | None = None
