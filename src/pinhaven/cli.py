@@ -202,5 +202,10 @@ from pinhaven.search.visual.models_cli import models_app  # noqa: E402
 
 app.add_typer(models_app, name="models")  # `pinhaven models fetch clip`, `pinhaven models list`
 
+# Event stream: `pinhaven stream status`, `pinhaven stream replay CONSUMER` (defined in pinhaven.stream).
+from pinhaven.stream.cli import stream_app  # noqa: E402
+
+app.add_typer(stream_app, name="stream")
+
 if __name__ == "__main__":
     app()
