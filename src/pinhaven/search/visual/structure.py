@@ -14,7 +14,12 @@ maps the parts of one onto parts of the other with the same colour, shape and si
 drawn area of both (`structure_agreement`). A re-encoded, resized, cropped, brightened, mirrored or slightly
 rotated copy keeps its parts; another word, shape or colour on the same template does not. Parts cut by a
 crop (they touch the border) are left out on both sides; parts of one image that fall outside the other's
-frame do not count against the pair.
+frame do not count against the pair. Colours match as they are or after the brightness gain between
+the two backgrounds (a brightened copy scales them all); a part with one match and no rotation to show
+(a disc) is tried at a few small rotations. Faint or tiny parts (a thin line blended at this size, a
+speck of a letter) may vanish by resampling alone: they count when matched, never against the pair.
+Besides the √area-weighted share, ≥ `_MIN_COUNT_SHARE` of the parts by count must match, so one big
+mark cannot outvote every other part disagreeing.
 
 Cost: ≈ 1-3 ms per image at embed time (a 160 px labelling), ≈ 0.3 ms per compared pair, ≤ 1.5 KiB stored.
 """
@@ -48,9 +53,14 @@ _POSITION_TOL = 0.035  # share of the image's longer side a matched centre may b
 _MAX_ANGLE = np.deg2rad(12.0)
 _SCALES = (0.6, 1.6)
 _MIN_IN_VIEW = 0.4  # share of each picture's drawn parts that must lie in the other's frame
-_CENTRE_TOL = (
-    0.12  # share of the longer side the mapped centre may be off  # accepted scale between the two images
-)
+_CENTRE_TOL = 0.12  # share of the longer side the mapped centre may be off
+_SINGLE_ANGLES = np.deg2rad(np.array([0.0, -3.0, 3.0, -6.0, 6.0]))  # rotations tried on one-part hypotheses
+_GAIN_FROM = 0.3  # backgrounds at least this bright tell a brightness gain (darker ones are too noisy)
+_MAX_GAIN = 1.45
+_FIRM_CONTRAST = 0.3  # parts fainter than this (thin lines blended at STRUCTURE_SIDE) are optional evidence
+_FIRM_AREA = 12  # px; smaller parts are optional evidence too
+_MIN_COUNT_SHARE = 0.6  # share of the parts (by count) that must match as well
+_WEIGHT_POWER = 0.5  # parts weigh area ** this: a word's letters count beside a big mark
 
 
 def image_structure(img: Image.Image) -> np.ndarray:
@@ -130,7 +140,6 @@ def structure_agreement(a: np.ndarray, b: np.ndarray) -> float | None:
     either picture has (almost) nothing drawn apart from its border (a gradient, a plain colour, a texture
     without a dominant background); the caller then relies on its other signals.
     """
-    pa, pb = a[1:], b[1:]
     if _drawn(a) < _MIN_DRAWN or _drawn(b) < _MIN_DRAWN:
         return None
     best = 0.0
@@ -145,7 +154,7 @@ def _agreement(a: np.ndarray, b: np.ndarray, mirrored: bool) -> float:
     za = pa[:, 1] + 1j * pa[:, 2]
     zb = (wb - pb[:, 1] if mirrored else pb[:, 1]) + 1j * pb[:, 2]
     # candidate part pairs: same colour and shape
-    colour = np.abs(pa[:, None, 5:8] - pb[None, :, 5:8]).max(axis=-1) <= _COLOUR_TOL
+    colour = _same_colour(a, b)
     shape = (np.abs(pa[:, None, 3] - pb[None, :, 3]) <= _SIZE_TOL) & (
         np.abs(pa[:, None, 4] - pb[None, :, 4]) <= _ELONGATION_TOL
     )
@@ -154,7 +163,8 @@ def _agreement(a: np.ndarray, b: np.ndarray, mirrored: bool) -> float:
         return 0.0
     log_area = np.log(pb[ib, 0] / pa[ia, 0])
     # hypotheses: every pair of candidate pairs on two different parts gives a similarity transform;
-    # a single pair gives one with the area's scale and no rotation (graphics with one part)
+    # a single pair gives one with the area's scale and a few small rotations (a graphic whose parts are
+    # round or few cannot show its rotation through two parts)
     h1, h2 = np.triu_indices(len(ia), k=1)
     ok = (ia[h1] != ia[h2]) & (ib[h1] != ib[h2])
     h1, h2 = h1[ok], h2[ok]
@@ -162,53 +172,113 @@ def _agreement(a: np.ndarray, b: np.ndarray, mirrored: bool) -> float:
     far = np.abs(da) > 4.0
     h1, h2, da = h1[far], h2[far], da[far]
     rot = (zb[ib[h2]] - zb[ib[h1]]) / da
-    single = np.sqrt(np.exp(log_area)).astype(np.complex128)
+    turns = np.exp(1j * _SINGLE_ANGLES)
+    single = (np.sqrt(np.exp(log_area))[:, None] * turns[None, :]).ravel()
     rot = np.concatenate([rot, single])
-    anchor = np.concatenate([h1, np.arange(len(ia))])
+    anchor = np.concatenate([h1, np.repeat(np.arange(len(ia)), len(turns))])
     mag = np.abs(rot)
     fine = (mag >= _SCALES[0]) & (mag <= _SCALES[1]) & (np.abs(np.angle(rot)) <= _MAX_ANGLE)
     rot, anchor = rot[fine], anchor[fine]
     if len(rot) == 0:
         return 0.0
     shift = zb[ib[anchor]] - rot * za[ia[anchor]]
-    # a copy is the same picture framed about the same way: a's centre lands near b's centre (a crop of
-    # 10 % moves it 5 %); without this a transform pushing most of a out of b's frame "explains" the rest
-    centred = np.abs(rot * complex(wa / 2, ha / 2) + shift - complex(wb / 2, hb / 2)) <= _CENTRE_TOL * max(
-        wb, hb
-    )
-    rot, anchor, shift = rot[centred], anchor[centred], shift[centred]
+    frames = (wa, ha, wb, hb)
+    centred = _centred(rot, shift, frames)
+    rot, shift = rot[centred], shift[centred]
     if len(rot) == 0:
         return 0.0
     # inliers of every hypothesis: candidate pairs whose a-centre lands on its b-centre with a matching area
-    tol = _POSITION_TOL * max(wb, hb)
-    landed = np.abs(rot[:, None] * za[ia][None, :] + shift[:, None] - zb[ib][None, :]) <= tol
-    sized = np.abs(log_area[None, :] - 2 * np.log(np.abs(rot))[:, None]) <= _AREA_TOL
-    inlier = landed & sized
-    # each part counts once per side: an a-part's area is explained when any of its pairs is an inlier
-    # weights: √area, so a word's letters count beside a big mark (area alone lets the mark decide)
-    area_a = np.sqrt(pa[:, 0])
-    area_b = np.sqrt(pb[:, 0])
+    inlier = _inliers(rot, shift, za[ia], zb[ib], log_area, max(wb, hb))
     explained_a = np.zeros((len(rot), len(pa)), bool)
     explained_b = np.zeros((len(rot), len(pb)), bool)
     rows = np.nonzero(inlier)
     explained_a[rows[0], ia[rows[1]]] = True
     explained_b[rows[0], ib[rows[1]]] = True
+    backgrounds = (a[0, 2:5].astype(np.float64), b[0, 2:5].astype(np.float64))
+    share = _shares(pa, pb, za, zb, rot, shift, explained_a, explained_b, frames, backgrounds)
+    return float(share.max())
+
+
+def _same_colour(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(parts of a) × (parts of b): mean colours within the tolerance, as they are or after the brightness
+    gain that maps a's background onto b's (a brightened copy scales every colour; a light background
+    clips at white, so both readings count)."""
+    ca, cb = a[1:, 5:8].astype(np.float64), b[1:, 5:8].astype(np.float64)
+    same = np.abs(ca[:, None] - cb[None, :]).max(axis=-1) <= _COLOUR_TOL
+    bg_a, bg_b = float(a[0, 2:5].mean()), float(b[0, 2:5].mean())
+    if min(bg_a, bg_b) >= _GAIN_FROM:
+        gain = bg_b / bg_a
+        if 1.0 / _MAX_GAIN <= gain <= _MAX_GAIN:
+            scaled = np.minimum(ca * gain, 1.0)
+            same |= np.abs(scaled[:, None] - cb[None, :]).max(axis=-1) <= _COLOUR_TOL
+    return same
+
+
+def _centred(rot: np.ndarray, shift: np.ndarray, frames: tuple[float, float, float, float]) -> np.ndarray:
+    """A copy is the same picture framed about the same way: a's centre lands near b's centre (a crop of
+    10 % moves it 5 %); without this a transform pushing most of a out of b's frame "explains" the rest."""
+    wa, ha, wb, hb = frames
+    landed = rot * complex(wa / 2, ha / 2) + shift
+    return np.abs(landed - complex(wb / 2, hb / 2)) <= _CENTRE_TOL * max(wb, hb)
+
+
+def _inliers(
+    rot: np.ndarray, shift: np.ndarray, za: np.ndarray, zb: np.ndarray, log_area: np.ndarray, side: float
+) -> np.ndarray:
+    """(hypotheses) × (candidate pairs): the pair's a-centre lands on its b-centre with a matching area."""
+    landed = np.abs(rot[:, None] * za[None, :] + shift[:, None] - zb[None, :]) <= _POSITION_TOL * side
+    sized = np.abs(log_area[None, :] - 2 * np.log(np.abs(rot))[:, None]) <= _AREA_TOL
+    return landed & sized
+
+
+def _shares(
+    pa: np.ndarray,
+    pb: np.ndarray,
+    za: np.ndarray,
+    zb: np.ndarray,
+    rot: np.ndarray,
+    shift: np.ndarray,
+    explained_a: np.ndarray,
+    explained_b: np.ndarray,
+    frames: tuple[float, float, float, float],
+    backgrounds: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Per hypothesis: the smaller of the two images' explained shares of their drawn parts in view."""
+    wa, ha, wb, hb = frames
+    bg_a, bg_b = backgrounds
+    # weights: √area, so a word's letters count beside a big mark (area alone lets the mark decide)
+    area_a = pa[:, 0] ** _WEIGHT_POWER
+    area_b = pb[:, 0] ** _WEIGHT_POWER
     # parts count against the pair only when they fall inside the other image's frame
     # (the whole part: one reaching the border there would have been dropped, as a crop cuts it)
     into_b = rot[:, None] * za[None, :] + shift[:, None]
     visible_a = _inside(into_b, _reach(pa)[None, :] * np.abs(rot)[:, None], wb, hb)
     into_a = (zb[None, :] - shift[:, None]) / rot[:, None]
     visible_b = _inside(into_a, _reach(pb)[None, :] / np.abs(rot)[:, None], wa, ha)
-    share_a = (explained_a * area_a).sum(1) / np.maximum((visible_a * area_a).sum(1), 1e-9)
-    share_b = (explained_b * area_b).sum(1) / np.maximum((visible_b * area_b).sum(1), 1e-9)
+    # a faint or tiny part (a thin line blended into the background, a speck of a letter) may vanish in a
+    # copy by resampling alone: it counts when matched, never against the pair when not
+    due_a = visible_a & (_firm(pa, bg_a)[None, :] | explained_a)
+    due_b = visible_b & (_firm(pb, bg_b)[None, :] | explained_b)
+    share_a = (explained_a * area_a).sum(1) / np.maximum((due_a * area_a).sum(1), 1e-9)
+    share_b = (explained_b * area_b).sum(1) / np.maximum((due_b * area_b).sum(1), 1e-9)
     share = np.minimum(np.minimum(share_a, share_b), 1.0)
+    # and by count: one big matching mark must not outvote every other part disagreeing (two different
+    # graphics with the same disc on the same background)
+    count_a = explained_a.sum(1) / np.maximum(due_a.sum(1), 1)
+    count_b = explained_b.sum(1) / np.maximum(due_b.sum(1), 1)
+    share = np.where(np.minimum(count_a, count_b) >= _MIN_COUNT_SHARE, share, 0.0)
     # most of each picture must be in view of the other (a crop keeps most of it): a transform that
     # leaves little in view would be judged on those few parts alone
     in_view = np.minimum(
         (visible_a * area_a).sum(1) / area_a.sum(), (visible_b * area_b).sum(1) / area_b.sum()
     )
-    share = np.where(in_view >= _MIN_IN_VIEW, share, 0.0)
-    return float(share.max())
+    return np.where(in_view >= _MIN_IN_VIEW, share, 0.0)
+
+
+def _firm(parts: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Parts a copy keeps for sure: clearly off the background and not a speck."""
+    contrast = np.abs(parts[:, 5:8] - background[None, :]).max(axis=1)
+    return (contrast >= _FIRM_CONTRAST) & (parts[:, 0] >= _FIRM_AREA)
 
 
 def _drawn(table: np.ndarray) -> float:
