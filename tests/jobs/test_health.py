@@ -64,6 +64,7 @@ def test_health_with_an_empty_queue(health: TestClient) -> None:
         "status": "ok",
         "database": "ok",
         "queue": {"queued": 0, "running": 0, "dead": 0, "oldest_queued_seconds": 0.0, "backlog": False},
+        "stream": None,  # no event bus on this instance
     }
 
 
@@ -79,4 +80,4 @@ def test_health_answers_503_when_the_database_is_unreachable(ctx: AppContext, tm
         response = client.get("/ext/v1/health")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "unavailable", "queue": None}
+    assert response.json() == {"status": "degraded", "database": "unavailable", "queue": None, "stream": None}
