@@ -127,9 +127,12 @@ def hnsw_index_name(table: str, dim: int) -> str:
 def ensure_hnsw_index(conn: Connection, table: str, dim: int) -> None:
     """The partial HNSW index over vectors of width `dim` (created when missing; quick while it has none)."""
     dim = int(dim)  # interpolated into DDL: must be a plain integer
+    name = hnsw_index_name(table, dim)
+    if conn.scalar(text("SELECT to_regclass(:name)"), {"name": name}) is not None:
+        return  # (CREATE INDEX IF NOT EXISTS would first lock the table against writes)
     conn.execute(
         text(
-            f"CREATE INDEX IF NOT EXISTS {hnsw_index_name(table, dim)} ON {table} USING hnsw "
+            f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING hnsw "
             f"((embedding::vector({dim})) vector_ip_ops) WITH (m = {HNSW_M}, "
             f"ef_construction = {HNSW_EF_CONSTRUCTION}) WHERE dim = {dim}"
         )
