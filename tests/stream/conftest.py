@@ -15,6 +15,7 @@ from pinhaven.stream import service as stream
 from pinhaven.stream.bus import Bus, BusUnavailable
 
 NATS_URL = "nats://127.0.0.1:4222"
+HEALTH_TOKEN = "test-health-token"
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def stream_settings(tmp_path: Path, database_url: str) -> Settings:
         event_stream_instance=f"t{uuid.uuid4().hex[:10]}",  # a stream and subjects of this test's own
         event_archive_dir=tmp_path / "archive",
         event_consumer_max_deliver=3,
+        health_token=HEALTH_TOKEN,  # the operators' view of /ext/v1/health (stream lag)
     )
 
 

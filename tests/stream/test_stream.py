@@ -11,8 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.conftest import ALL_BACKENDS
 from tests.discovery_service.helpers import World
 from tests.factories import make_account
+from tests.stream.conftest import HEALTH_TOKEN
 
 from pinhaven.app import create_app
 from pinhaven.context import AppContext
@@ -27,6 +29,8 @@ from pinhaven.stream.consumers import ArchiveConsumer, CountersConsumer
 from pinhaven.stream.graph_feed import replay_graph
 from pinhaven.stream.models import OutboxEvent
 from pinhaven.stream.relay import Relay
+
+pytestmark = pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
 
 
 def outbox(ctx: AppContext) -> list[OutboxEvent]:
@@ -260,11 +264,12 @@ def test_health_reports_outbox_backlog_and_lag_per_consumer(sctx: AppContext, bu
     runner = ConsumerRunner(sctx, bus, CountersConsumer())
     runner.subscribe()  # the durable exists, nothing consumed yet
     with api(sctx) as client:
-        body = client.get("/ext/v1/health").json()
+        body = client.get("/ext/v1/health", headers={"x-health-token": HEALTH_TOKEN}).json()
     stream = body["stream"]
     assert stream["bus"] == "ok" and stream["outbox_backlog"] == 0
     assert stream["consumers"]["counters"]["pending"] == 2
     assert stream["consumers"]["archive"] is None  # not created on this instance yet
+    assert stream["consumers"]["trending"] is None
 
 
 def test_writes_get_503_with_retry_after_under_backpressure_and_reads_keep_working(
@@ -284,7 +289,8 @@ def test_writes_get_503_with_retry_after_under_backpressure_and_reads_keep_worki
         assert refused.headers["Retry-After"] == "7"
         assert refused.json()["code"] == 503 and "catching up" in refused.json()["message"]
         assert client.get(f"/v5/boards/{board}/pins", headers=alice.headers).status_code == 200
-        assert client.get("/ext/v1/health").json()["stream"]["outbox_backlog"] == 4
+        health = client.get("/ext/v1/health", headers={"x-health-token": HEALTH_TOKEN}).json()
+        assert health["stream"]["outbox_backlog"] == 4
     with sctx.sessions() as db:
         assert (
             db.scalar(select(func.count()).select_from(OutboxEvent)) == 4

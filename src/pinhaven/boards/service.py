@@ -82,7 +82,7 @@ def update(
 ) -> Board:
     """Change a board the viewer owns; `description_set` distinguishes 'set to null' from 'not given'."""
     board = access_board_as_owner(db=db, viewer=viewer, board_id=board_id)
-    searchable = (board.name, board.privacy)
+    before = {"name": board.name, "description": board.description, "privacy": board.privacy}
     if name is not None:
         name = _clean_name(name)
         _ensure_unique_name(db, board.owner_id, name, except_id=board.id)
@@ -96,8 +96,11 @@ def update(
         recount_saves_from_board(db=db, board_id=board.id)
     db.flush()
     note_board_content_changed(db=db, board_ids=[board.id])
-    if (board.name, board.privacy) != searchable:
-        pipeline.on_board_changed(db=db, board_id=board.id)
+    changes = tuple(field for field, value in before.items() if getattr(board, field) != value)
+    if "name" in changes or "privacy" in changes:  # its pins' search documents hold both
+        pipeline.on_board_changed(db=db, board_id=board.id, changes=changes)
+    elif changes:
+        stream_events.board_updated(db=db, board_id=board.id, changes=changes)
     return board
 
 
@@ -175,6 +178,7 @@ def create_section(*, db: Session, viewer: Viewer, board_id: int | None, name: s
     section = BoardSection(board_id=board.id, name=name, name_key=name.lower())
     db.add(section)
     db.flush()
+    stream_events.section_changed(db=db, change="section.created", board_id=board.id, section_id=section.id)
     return section
 
 
@@ -202,7 +206,11 @@ def update_section(
     section = get_section(db=db, board=board, section_id=section_id)
     name = _clean_name(name)
     _ensure_unique_section(db, board.id, name, except_id=section.id)
-    section.name, section.name_key = name, name.lower()
+    if section.name != name:
+        section.name, section.name_key = name, name.lower()
+        stream_events.section_changed(
+            db=db, change="section.updated", board_id=board.id, section_id=section.id
+        )
     db.flush()
     return section
 
@@ -216,6 +224,7 @@ def delete_section(*, db: Session, viewer: Viewer, board_id: int | None, section
         from pinhaven.pins.service import delete_pins
 
         delete_pins(db=db, pin_ids=pin_ids)
+    stream_events.section_changed(db=db, change="section.deleted", board_id=board.id, section_id=section.id)
     db.delete(section)
     db.flush()
 

@@ -12,7 +12,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-__all__ = ["EPOCH_MS", "IdGenerator", "configure", "id_time", "new_id", "parse_id"]
+__all__ = ["EPOCH_MS", "IdGenerator", "configure", "id_time", "new_id", "new_id_after", "parse_id"]
 
 EPOCH_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 _SHARD_BITS = 10
@@ -51,6 +51,20 @@ class IdGenerator:
             self._last_ms = ms
             return (ms << (_SHARD_BITS + _SEQ_BITS)) | (self.shard << _SEQ_BITS) | self._seq
 
+    def next_after(self, floor: int) -> int:
+        """A new id greater than `floor` (an id another process made, maybe on a clock a little ahead):
+        when the clock has not passed it yet, this generator moves on to the millisecond after it."""
+        candidate = self.next()
+        if candidate > floor:
+            return candidate
+        with self._lock:
+            ms = max((floor >> (_SHARD_BITS + _SEQ_BITS)) + 1, self._last_ms)
+            self._seq = 0 if ms > self._last_ms else (self._seq + 1) & _MAX_SEQ
+            if self._seq == 0 and ms == self._last_ms:
+                ms += 1
+            self._last_ms = ms
+            return (ms << (_SHARD_BITS + _SEQ_BITS)) | (self.shard << _SEQ_BITS) | self._seq
+
 
 _generator = IdGenerator(os.getpid() % (1 << _SHARD_BITS))
 
@@ -64,6 +78,11 @@ def configure(shard: int) -> None:
 
 def new_id(at: datetime | None = None) -> int:
     return _generator.next(at)
+
+
+def new_id_after(floor: int) -> int:
+    """A new id greater than `floor` (see IdGenerator.next_after)."""
+    return _generator.next_after(floor)
 
 
 def id_time(snowflake: int) -> datetime:

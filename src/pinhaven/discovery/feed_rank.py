@@ -150,7 +150,7 @@ def generate(
     lap("source: same-board co-occurrence")
     candidates["visual"] = sources.visual_taste(visual_neighbours(ctx), seeds)
     lap("source: visual neighbours of the user's pins")
-    candidates["trending"] = cache.get("trending", 60.0, lambda s: sources.trending(db=s, now=utcnow()))
+    candidates["trending"] = cache.get("trending", 60.0, sources.trending_source(ctx))
     candidates["fresh"] = cache.get(
         "fresh", 15.0, lambda s: sources.fresh(db=s, now=utcnow()), sync_on_local_write=True
     )
@@ -242,7 +242,7 @@ def generate(
 def prime(ctx: AppContext) -> None:
     """Compute the viewer-independent sources once (start-up), so no request waits for them."""
     cache = sources.source_cache(ctx)
-    cache.get("trending", 60.0, lambda s: sources.trending(db=s, now=utcnow()))
+    cache.get("trending", 60.0, sources.trending_source(ctx))
     cache.get("fresh", 15.0, lambda s: sources.fresh(db=s, now=utcnow()), sync_on_local_write=True)
     cache.get("popular", 60.0, lambda s: sources.popular(graph_store(ctx).current()))
 

@@ -22,6 +22,7 @@ from pinhaven.boards.access import PUBLIC, visible_pins_clause
 from pinhaven.boards.models import Board
 from pinhaven.cache import Cache, cache_of
 from pinhaven.context import AppContext
+from pinhaven.db.base import utcnow
 from pinhaven.db.engine import SessionFactory
 from pinhaven.db.ids import new_id
 from pinhaven.discovery import shared_cache
@@ -47,6 +48,7 @@ __all__ = [
     "seed_weights",
     "source_cache",
     "trending",
+    "trending_source",
     "visual_taste",
     "walks",
 ]
@@ -284,6 +286,16 @@ def visual_taste(
             if other not in seeds and cosine > 0:
                 scores[other] = scores.get(other, 0.0) + weight * cosine
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def trending_source(ctx: AppContext) -> Callable[[Session], list[tuple[int, float]]]:
+    """The trending source for the source cache: with the event bus on, the trending consumer's sliding
+    24-hour windows (stream/trending.py); without it, the daily counters below."""
+    if ctx.settings.event_bus_url:
+        from pinhaven.stream import trending as windows
+
+        return lambda db: windows.trending(db=db, now=utcnow())
+    return lambda db: trending(db=db, now=utcnow())
 
 
 def trending(*, db: Session, now: datetime, limit: int = 300) -> list[tuple[int, float]]:

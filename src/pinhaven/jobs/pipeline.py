@@ -35,18 +35,18 @@ def on_pin_created(*, db: Session, pin_id: int, image_id: int) -> None:
     discovery.pin_created(db=db, pin_id=pin_id)  # graph links on commit; a save's engagement event
 
 
-def on_pin_updated(*, db: Session, pin_id: int) -> None:
-    """A pin's text, link, board or section changed."""
-    if not stream_events.pin_updated(db=db, pin_id=pin_id):
+def on_pin_updated(*, db: Session, pin_id: int, moved_from: tuple[int, int | None] | None = None) -> None:
+    """A pin's text, link, board or section changed (`moved_from`: the board and section it left)."""
+    if not stream_events.pin_updated(db=db, pin_id=pin_id, moved_from=moved_from):
         enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
     from pinhaven.discovery import handlers as discovery
 
     discovery.pin_updated(db=db, pin_id=pin_id)
 
 
-def on_board_changed(*, db: Session, board_id: int) -> None:
+def on_board_changed(*, db: Session, board_id: int, changes: tuple[str, ...] = ("name", "privacy")) -> None:
     """A board was renamed or its privacy changed (its pins' search documents hold both)."""
-    if not stream_events.board_updated(db=db, board_id=board_id):
+    if not stream_events.board_updated(db=db, board_id=board_id, changes=changes):
         enqueue(db=db, kind="search.index_board", payload={"board_id": board_id})
     from pinhaven.discovery import handlers as discovery
 

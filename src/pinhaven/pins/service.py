@@ -212,7 +212,10 @@ def update(
         if old_board_id != pin.board_id and pin.parent_pin_id is not None:
             boards_service.recount_saves(db=db, pin_ids=[pin.parent_pin_id])
     boards_service.note_board_content_changed(db=db, board_ids=[pin.board_id])  # edited text shows there
-    pipeline.on_pin_updated(db=db, pin_id=pin.id)
+    moved = (old_board_id, old_section_id) != (pin.board_id, pin.section_id)
+    pipeline.on_pin_updated(
+        db=db, pin_id=pin.id, moved_from=(old_board_id, old_section_id) if moved else None
+    )
     return pin
 
 

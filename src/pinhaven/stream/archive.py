@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from pinhaven.context import AppContext
 from pinhaven.stream.consumer import Event
 
-__all__ = ["SCHEMA", "read_archive", "write_events"]
+__all__ = ["SCHEMA", "delete_archive", "read_archive", "write_events"]
 
 SCHEMA = pa.schema(
     [
@@ -89,6 +89,21 @@ def _put(ctx: AppContext, key: str, table: pa.Table) -> None:
         path = Path(scratch) / "part.parquet"
         pq.write_table(table, path, compression="zstd")
         media_store(ctx).put_file(key, path)
+
+
+def delete_archive(ctx: AppContext) -> int:
+    """Delete every archived file (a replay from the start rewrites them); how many were deleted."""
+    folder = ctx.settings.event_archive_dir
+    if folder is not None:
+        files = list(folder.glob("events/date=*/*.parquet"))
+        for path in files:
+            path.unlink(missing_ok=True)
+        return len(files)
+    from pinhaven.media.service import media_store
+
+    store = media_store(ctx)
+    keys = [obj.key for obj in store.iter_objects("events/")]
+    return sum(store.delete(key) for key in keys)
 
 
 def read_archive(folder: Path) -> pa.Table:

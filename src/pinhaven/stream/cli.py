@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -44,41 +43,58 @@ def status_command(data_dir: DataDir = None) -> None:
 
 @stream_app.command("replay")
 def replay_command(
-    consumer: Annotated[str, typer.Argument(help="counters | indexer | archive")],
+    consumer: Annotated[str, typer.Argument(help="counters | indexer | archive | trending")],
     data_dir: DataDir = None,
+    from_start: Annotated[
+        bool,
+        typer.Option(
+            "--from-start",
+            help="Rebuild from nothing: reset the consumer's state and its applied events in one "
+            "transaction, then consume from the stream's first sequence.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option(help="With --from-start: rebuild even though old events have expired.")
+    ] = False,
     follow: Annotated[
         bool, typer.Option(help="Keep consuming after catching up (else stop when caught up).")
     ] = False,
 ) -> None:
     """Re-deliver every retained event to CONSUMER from the start of retention.
 
-    Effects are idempotent: events already applied (stream_applied) are skipped, so a replay repairs missing
-    state; to rebuild from nothing, delete that consumer's rows from stream_applied first (and its state).
+    Without --from-start, events already applied (stream_applied) are skipped, so a replay repairs missing
+    state. With it, the state is rebuilt from the events alone (refused for counters, indexer and archive
+    once the stream has dropped its first events, unless --force).
     """
     from pinhaven.stream import service
-    from pinhaven.stream.consumer import ConsumerRunner
     from pinhaven.stream.consumers import consumer_by_name
+    from pinhaven.stream.replay import ReplayRefused, replay
 
     try:
         chosen = consumer_by_name(consumer)
     except KeyError:
-        typer.echo(f"unknown consumer {consumer!r}: expected counters, indexer or archive", err=True)
+        typer.echo(
+            f"unknown consumer {consumer!r}: expected counters, indexer, archive or trending", err=True
+        )
         raise typer.Exit(2) from None
     ctx = _context(data_dir)
     try:
         runtime = service.stream_runtime(ctx)
         assert runtime is not None
-        runner = ConsumerRunner(ctx, runtime.bus, chosen, max_deliver=ctx.settings.event_consumer_max_deliver)
-        runner.reset()
-        started = time.monotonic()
-        while True:
-            applied = runner.run_once(timeout=2.0)
-            lag = service.consumer_lag(runtime.bus, chosen.name) or {"pending": 0, "ack_pending": 0}
-            typer.echo(f"{chosen.name}: applied {runner.applied}, pending {lag['pending']}", err=True)
-            if not follow and applied == 0 and lag["pending"] == 0:
-                break
+
+        def progress(applied: int, pending: int) -> None:
+            typer.echo(f"{chosen.name}: applied {applied}, pending {pending}", err=True)
+
+        try:
+            result = replay(
+                ctx, runtime.bus, chosen, from_start=from_start, force=force, follow=follow, progress=progress
+            )
+        except ReplayRefused as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from None
         typer.echo(
-            f"replayed {chosen.name}: {runner.applied} events applied in {time.monotonic() - started:.1f}s"
+            f"replayed {chosen.name} from sequence {result.first_sequence}: "
+            f"{result.applied} events applied in {result.seconds:.1f}s"
         )
     finally:
         service.stop(ctx)

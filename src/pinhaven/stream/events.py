@@ -23,6 +23,7 @@ __all__ = [
     "pin_created",
     "pin_updated",
     "pins_deleted",
+    "section_changed",
 ]
 
 
@@ -51,11 +52,15 @@ def pin_created(*, db: Session, pin_id: int) -> bool:
     return True
 
 
-def pin_updated(*, db: Session, pin_id: int) -> bool:
+def pin_updated(*, db: Session, pin_id: int, moved_from: tuple[int, int | None] | None = None) -> bool:
+    """Edited, or moved: `moved_from` is the (board, section) it left, so consumers can fix both places."""
     if not enabled(db):
         return False
     payload = _pin_payload(db, pin_id)
     if payload is not None:
+        if moved_from is not None:
+            payload["moved_from_board_id"] = str(moved_from[0])
+            payload["moved_from_section_id"] = str(moved_from[1]) if moved_from[1] else None
         emit(db=db, type="pin.updated", key=pin_id, payload=payload)
     return True
 
@@ -70,14 +75,16 @@ def pins_deleted(*, db: Session, pin_ids: list[int]) -> bool:
     return True
 
 
-def board_updated(*, db: Session, board_id: int) -> bool:
-    """Renamed or privacy changed."""
+def board_updated(*, db: Session, board_id: int, changes: tuple[str, ...] = ("name", "privacy")) -> bool:
+    """Edited: `changes` names what changed (name, description, privacy); consumers that only care about
+    what pins' search documents hold (name, privacy) skip the rest."""
     if not enabled(db):
         return False
     from pinhaven.boards.models import Board
 
     privacy = db.scalar(select(Board.privacy).where(Board.id == board_id))
-    emit(db=db, type="board.updated", key=board_id, payload={"board_id": str(board_id), "privacy": privacy})
+    payload = {"board_id": str(board_id), "privacy": privacy, "changes": sorted(changes)}
+    emit(db=db, type="board.updated", key=board_id, payload=payload)
     return True
 
 
@@ -86,6 +93,16 @@ def board_changed(*, db: Session, board_id: int, change: str, owner_id: int | No
     if not enabled(db):
         return False
     payload = {"board_id": str(board_id), "owner_id": str(owner_id) if owner_id else None}
+    emit(db=db, type=change, key=board_id, payload=payload)
+    return True
+
+
+def section_changed(*, db: Session, change: str, board_id: int, section_id: int) -> bool:
+    """section.created / section.updated / section.deleted; keyed by the board, so a board's events (its
+    sections included) keep their order."""
+    if not enabled(db):
+        return False
+    payload = {"board_id": str(board_id), "section_id": str(section_id)}
     emit(db=db, type=change, key=board_id, payload=payload)
     return True
 

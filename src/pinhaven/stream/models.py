@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from pinhaven.db.base import Base, utcnow
 
-__all__ = ["OutboxEvent", "StreamApplied", "StreamLease"]
+__all__ = ["OutboxEvent", "OutboxKey", "StreamApplied", "StreamLease", "TrendingHourly"]
 
 
 class OutboxEvent(Base):
@@ -55,3 +55,35 @@ class StreamApplied(Base):
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrendingHourly(Base):
+    """Engagement per pin and UTC hour, the trending consumer's sliding windows (kept WINDOW_HOURS + a day).
+
+    Written only by the `trending` consumer (with additive upserts, so the processes sharing the durable
+    never lose each other's increments and the order events arrive in does not matter).
+    """
+
+    __tablename__ = "trending_hourly"
+    __table_args__ = (Index("ix_trending_hourly_hour", "hour"),)
+
+    pin_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)  # the start of the UTC hour
+    impressions: Mapped[int] = mapped_column(default=0)
+    closeups: Mapped[int] = mapped_column(default=0)
+    outbound_clicks: Mapped[int] = mapped_column(default=0)
+    saves: Mapped[int] = mapped_column(default=0)
+
+
+class OutboxKey(Base):
+    """The last outbox event of one key: its row lock orders a key's events exactly in commit order.
+
+    A transaction that emits for a key locks this row at commit (before taking the event's id), so two
+    transactions changing the same pin take their ids one after the other: per key, id order is commit
+    order, and the relay (which publishes in id order) keeps it.
+    """
+
+    __tablename__ = "outbox_keys"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, autoincrement=False)

@@ -24,9 +24,10 @@ from sqlalchemy import delete, func, select, update
 
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import SessionFactory, session_scope
+from pinhaven.db.ids import new_id
 from pinhaven.stream import lease, subjects
 from pinhaven.stream.bus import Bus
-from pinhaven.stream.models import OutboxEvent
+from pinhaven.stream.models import OutboxEvent, OutboxKey
 
 __all__ = ["LEASE_NAME", "Relay", "encode", "outbox_backlog"]
 
@@ -140,6 +141,9 @@ class Relay:
     def prune(self) -> None:
         with session_scope(self.sessions) as db:
             db.execute(delete(OutboxEvent).where(OutboxEvent.sent_at < utcnow() - SENT_KEPT))
+            # A key quiet for that long has nothing unsent left to order against: its row can go (the
+            # next event for it starts a new row at a fresh, larger id).
+            db.execute(delete(OutboxKey).where(OutboxKey.last_id < new_id(utcnow() - SENT_KEPT)))
 
     # ---- the thread --------------------------------------------------------------------------------
     def start(self) -> None:
