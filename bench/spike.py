@@ -430,6 +430,7 @@ def main() -> None:
         ]
         lag_samples: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
         kills: list[str] = []
+        health_failures: Counter[str] = Counter()
 
         async def drive() -> None:
             async def sample_lag() -> None:
@@ -442,7 +443,11 @@ def main() -> None:
                         if now < args.warm + args.spike
                         else "after"
                     )
-                    lag_samples[phase].append(backlog(await asyncio.to_thread(health, deployment)))
+                    state = await asyncio.to_thread(health, deployment)
+                    if state:  # an unanswered health check is not a zero backlog
+                        lag_samples[phase].append(backlog(state))
+                    else:
+                        health_failures[phase] += 1
                     await asyncio.sleep(1.0)
 
             async def chaos() -> None:
@@ -486,6 +491,7 @@ def main() -> None:
                 f"- {phase}: max jobs queued+running {max(s[0] for s in samples)}, outbox backlog {max(s[1] for s in samples)}, "
                 f"stream pending {max(s[2] for s in samples)}"
             )
+    lines += [f"- {phase}: /ext/v1/health on B unanswered {n} times" for phase, n in health_failures.items()]
     acked = len(world.acknowledged_pins)
     lines += [
         f"- pins acknowledged (uploads + saves, 2xx): {acked}; present in the database: {counts['pins_present']}; "
