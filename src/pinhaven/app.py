@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pinhaven import __version__
 from pinhaven.config import Settings, load_settings
 from pinhaven.context import AppContext, build_context
+from pinhaven.deps import bind_bookmarks, text_guard
 from pinhaven.errors import PinhavenError
 
 log = logging.getLogger("pinhaven")
@@ -158,6 +159,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         version=__version__,
         description="Self-hosted visual discovery. `/v5` follows Pinterest API v5; `/ext/v1` adds what v5 lacks.",
         lifespan=lifespan,
+        # NUL and control characters in paths and queries: 400; bookmarks signed for their list
+        dependencies=[Depends(text_guard), Depends(bind_bookmarks)],
     )
     app.state.ctx = ctx
     install_error_handlers(app)

@@ -15,8 +15,9 @@ from pinhaven.accounts.scopes import ANONYMOUS, Viewer, session_viewer
 from pinhaven.accounts.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_valid, user_for_session_cookie
 from pinhaven.accounts.token_cache import tokens_of
 from pinhaven.context import AppContext
-from pinhaven.errors import Forbidden, Unauthorized
-from pinhaven.pagination import DEFAULT_PAGE_SIZE, PageParams
+from pinhaven.errors import Forbidden, InvalidInput, Unauthorized
+from pinhaven.pagination import DEFAULT_PAGE_SIZE, PageParams, bind_request, bookmark_key
+from pinhaven.text_rules import text_problem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
@@ -141,6 +142,32 @@ def _session_user_id(ctx: AppContext, cookie: str) -> int | None:
 
 
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
+
+
+async def text_guard(request: Request) -> None:
+    """App-wide: path parameters and query values must be storable text (see `text_rules`), for every route.
+
+    Path parameters are single-line; query values (search queries) may hold tabs and line breaks.
+    """
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and (problem := text_problem(value, multiline=False)):
+            raise InvalidInput(problem, field=name)
+    for name, value in request.query_params.multi_items():
+        if text_problem(name, multiline=False):
+            raise InvalidInput("query parameter names must not contain control characters")
+        if problem := text_problem(value, multiline=True):
+            raise InvalidInput(problem, field=name)
+
+
+async def bind_bookmarks(request: Request) -> None:
+    """App-wide: bookmarks issued or read by this request are signed for its path and query (pagination.py)."""
+    scope = request.scope
+    bind_request(_bookmark_key(ctx_of(request).settings.secret_key), scope["path"], scope["query_string"])
+
+
+@lru_cache(maxsize=4)
+def _bookmark_key(secret_key: str) -> bytes:
+    return bookmark_key(secret_key)
 
 
 async def get_base_url(request: Request) -> str:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pinhaven.text_rules import Line, Paragraph
+
 ID_PATTERN = r"^\d+$"
 
 
@@ -41,16 +43,16 @@ class BoardPage(BaseModel):
 class BoardCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    name: str = Field(min_length=1, max_length=180)
-    description: str | None = Field(default=None, max_length=500)
+    name: Line = Field(min_length=1, max_length=180)
+    description: Paragraph | None = Field(default=None, max_length=500)
     privacy: Literal["PUBLIC", "PROTECTED", "SECRET"] = "PUBLIC"
 
 
 class BoardUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    name: str | None = Field(default=None, min_length=1, max_length=180)
-    description: str | None = Field(default=None, max_length=500)
+    name: Line | None = Field(default=None, min_length=1, max_length=180)
+    description: Paragraph | None = Field(default=None, max_length=500)
     privacy: Literal["PUBLIC", "SECRET"] | None = None
 
 
@@ -67,13 +69,13 @@ class SectionPage(BaseModel):
 class SectionWrite(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    name: str = Field(min_length=1, max_length=180)
+    name: Line = Field(min_length=1, max_length=180)
 
 
 class CollaboratorAdd(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    username: str = Field(min_length=1, max_length=30)
+    username: Line = Field(min_length=1, max_length=30)
 
 
 class BoardDetail(BoardRead):

@@ -9,6 +9,7 @@ from pinhaven.ingest.jsonld import Offer
 from pinhaven.ingest.service import PagePreview
 from pinhaven.pins.products import PinProduct
 from pinhaven.pins.schemas import PinRead
+from pinhaven.text_rules import Line, Paragraph
 
 URL_CHARS = 8192
 
@@ -16,19 +17,19 @@ URL_CHARS = 8192
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    url: str = Field(min_length=1, max_length=URL_CHARS)
+    url: Line = Field(min_length=1, max_length=URL_CHARS)
 
 
 class FromUrlRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    url: str = Field(min_length=1, max_length=URL_CHARS)
+    url: Line = Field(min_length=1, max_length=URL_CHARS)
     board_id: str = Field(pattern=ID_PATTERN, max_length=19)
     board_section_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
-    image_url: str | None = Field(default=None, max_length=URL_CHARS)
-    title: str | None = Field(default=None, max_length=100)
-    description: str | None = Field(default=None, max_length=800)
-    alt_text: str | None = Field(default=None, max_length=500)
+    image_url: Line | None = Field(default=None, max_length=URL_CHARS)
+    title: Line | None = Field(default=None, max_length=100)
+    description: Paragraph | None = Field(default=None, max_length=800)
+    alt_text: Paragraph | None = Field(default=None, max_length=500)
 
 
 class CandidateRead(BaseModel):

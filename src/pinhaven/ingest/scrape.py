@@ -29,6 +29,7 @@ from pinhaven.ingest.jsonld import (
     product_offer,
     text_value,
 )
+from pinhaven.text_rules import without_controls
 
 __all__ = ["ImageCandidate", "Offer", "PageInfo", "looks_like_image", "scrape_page", "sniff_image_type"]
 
@@ -154,7 +155,7 @@ def _decode(html: bytes, encoding: str | None) -> str:
 def _clean(text: str | None, limit: int) -> str | None:
     if not text:
         return None
-    collapsed = " ".join(text.split())
+    collapsed = " ".join(without_controls(text).split())  # a page's NUL would crash PostgreSQL
     return collapsed[:limit] or None
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.service import board_content_generation
 from pinhaven.cache import Cache
-from pinhaven.pagination import PageParams, bookmark_int
+from pinhaven.pagination import PageParams, bookmark_int, encode_bookmark
 from pinhaven.pins.present import board_page_items, page_json
 
 __all__ = ["TTL_SECONDS", "cached_board_page_json"]
@@ -40,19 +40,19 @@ def _key(board_id: int, section_id: int | None, page: PageParams, base_url: str)
     return f"boardpage:{board_id}:{section_id or ''}:{bookmark or ''}:{page.page_size}:{site}"
 
 
-def _encode(items: list[tuple[bytes, int | None, int | None]], bookmark: str | None) -> bytes:
-    header = to_json({"b": bookmark, "i": [[creator, owner, len(item)] for item, creator, owner in items]})
+def _encode(items: list[tuple[bytes, int | None, int | None]], next_id: int | None) -> bytes:
+    header = to_json({"n": next_id, "i": [[creator, owner, len(item)] for item, creator, owner in items]})
     return header + b"\n" + b"".join(item for item, _, _ in items)
 
 
-def _decode(value: bytes) -> tuple[list[tuple[bytes, int | None, int | None]], str | None]:
+def _decode(value: bytes) -> tuple[list[tuple[bytes, int | None, int | None]], int | None]:
     header_bytes, _, body = value.partition(b"\n")
     header: dict[str, Any] = json.loads(header_bytes)
     items, at = [], 0
     for creator, owner, length in header["i"]:
         items.append((body[at : at + length], creator, owner))
         at += length
-    return items, header["b"]
+    return items, header.get("n")  # (an entry from before signed bookmarks has none: one short page)
 
 
 def cached_board_page_json(
@@ -69,12 +69,15 @@ def cached_board_page_json(
     key = _key(board_id, section_id, page, base_url)
     value, generation = cache.get_versioned(key, board_content_generation(board_id))
     if value is not None:
-        items, bookmark = _decode(value)
+        items, next_id = _decode(value)
     else:
         items, bookmark = board_page_items(
             db=db, board_id=board_id, section_id=section_id, page=page, base_url=base_url
         )
-        cache.set_versioned(key, generation, _encode(items, bookmark), TTL_SECONDS)
+        # The keyset value is cached, not the bookmark: a bookmark is signed for the path that asked.
+        next_id = bookmark_int(bookmark)
+        cache.set_versioned(key, generation, _encode(items, next_id), TTL_SECONDS)
+    bookmark = encode_bookmark([next_id]) if next_id is not None else None
     me = viewer.user_id
     rendered = [
         item.replace(_NOT_OWNER, _OWNER, 1) if me is not None and me in (creator, owner) else item

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pinhaven.boards.schemas import ID_PATTERN, Owner
+from pinhaven.text_rules import Line, Paragraph
 
 
 class ImageDetails(BaseModel):
@@ -57,26 +58,26 @@ class PinCreate(BaseModel):
 
     board_id: str = Field(pattern=ID_PATTERN, max_length=19)
     board_section_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
-    title: str | None = Field(default=None, max_length=100)
-    description: str | None = Field(default=None, max_length=800)
-    link: str | None = Field(default=None, max_length=2048)
-    alt_text: str | None = Field(default=None, max_length=500)
+    title: Line | None = Field(default=None, max_length=100)
+    description: Paragraph | None = Field(default=None, max_length=800)
+    link: Line | None = Field(default=None, max_length=2048)
+    alt_text: Paragraph | None = Field(default=None, max_length=500)
     dominant_color: str | None = Field(default=None, max_length=7)
     parent_pin_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
-    note: str | None = Field(default=None, max_length=500)
+    note: Paragraph | None = Field(default=None, max_length=500)
     media_source: dict[str, Any]
 
 
 class PinUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    title: str | None = Field(default=None, max_length=100)
-    description: str | None = Field(default=None, max_length=800)
-    link: str | None = Field(default=None, max_length=2048)
-    alt_text: str | None = Field(default=None, max_length=500)
+    title: Line | None = Field(default=None, max_length=100)
+    description: Paragraph | None = Field(default=None, max_length=800)
+    link: Line | None = Field(default=None, max_length=2048)
+    alt_text: Paragraph | None = Field(default=None, max_length=500)
     board_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
     board_section_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
-    note: str | None = Field(default=None, max_length=500)
+    note: Paragraph | None = Field(default=None, max_length=500)
     carousel_slots: list[dict[str, Any]] | None = None
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts import service as accounts_service
@@ -20,6 +21,7 @@ from pinhaven.deps import DbSession
 from pinhaven.errors import PinhavenError
 from pinhaven.pagination import PageParams
 from pinhaven.pins import service as pins_service
+from pinhaven.text_rules import check_paragraph
 from pinhaven.web.forms import checked, optional_id
 from pinhaven.web.present import people, person, pin_cards
 from pinhaven.web.session import SignedIn, WebUser, WebViewer
@@ -28,7 +30,7 @@ from pinhaven.web.templating import render, render_grid
 router = APIRouter()
 
 GRID_PAGE = 30
-Field = Annotated[str, Form(max_length=4096)]
+Field = Annotated[str, Form(max_length=4096), AfterValidator(check_paragraph)]
 ALL = PageParams(page_size=250)
 
 

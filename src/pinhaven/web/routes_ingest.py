@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
@@ -37,6 +38,7 @@ from pinhaven.ingest.url_rules import learned_rules, rules_for
 from pinhaven.media.service import media_store
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
+from pinhaven.text_rules import check_paragraph
 from pinhaven.web.forms import has_file, optional_id
 from pinhaven.web.present import board_choices
 from pinhaven.web.session import SignedIn, WebUser, WebViewer
@@ -44,7 +46,7 @@ from pinhaven.web.templating import render
 
 router = APIRouter()
 
-Field = Annotated[str, Form(max_length=8192)]
+Field = Annotated[str, Form(max_length=8192), AfterValidator(check_paragraph)]
 UrlQuery = Annotated[str, Query(max_length=8192)]
 _REMOTE_IMAGES = ("img-src 'self' data: blob:", "img-src 'self' data: blob: https: http:")
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts import service as accounts_service
@@ -21,6 +22,7 @@ from pinhaven.pins import products
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
 from pinhaven.pins.present import present_pin
+from pinhaven.text_rules import check_paragraph
 from pinhaven.web.forms import checked, optional_id
 from pinhaven.web.present import board_choices, closeup_picture, person, pin_alt
 from pinhaven.web.session import SignedIn, WebUser, WebViewer
@@ -28,7 +30,7 @@ from pinhaven.web.templating import render
 
 router = APIRouter()
 
-Field = Annotated[str, Form(max_length=4096)]
+Field = Annotated[str, Form(max_length=4096), AfterValidator(check_paragraph)]
 
 
 def _visible_or_none(db: Session, viewer: Viewer, pin_id: int | None) -> Pin | None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import AfterValidator
 
 from pinhaven.accounts import service as accounts_service
 from pinhaven.accounts.scopes import ALL_SCOPES
@@ -13,6 +14,7 @@ from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import InvalidInput, PinhavenError
 from pinhaven.media import service as media_service
+from pinhaven.text_rules import check_line, check_paragraph
 from pinhaven.web.forms import has_file, read_upload
 from pinhaven.web.session import SignedIn, start_session
 from pinhaven.web.templating import render
@@ -49,9 +51,9 @@ def update_profile(
     db: DbSession,
     ctx: Ctx,
     me: SignedIn,
-    display_name: Annotated[str, Form(max_length=200)] = "",
-    about: Annotated[str, Form(max_length=2000)] = "",
-    website_url: Annotated[str, Form(max_length=4096)] = "",
+    display_name: Annotated[str, Form(max_length=200), AfterValidator(check_line)] = "",
+    about: Annotated[str, Form(max_length=2000), AfterValidator(check_paragraph)] = "",
+    website_url: Annotated[str, Form(max_length=4096), AfterValidator(check_line)] = "",
     avatar: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     try:
@@ -123,7 +125,7 @@ def create_token(
     request: Request,
     db: DbSession,
     me: SignedIn,
-    name: Annotated[str, Form(max_length=200)] = "",
+    name: Annotated[str, Form(max_length=200), AfterValidator(check_line)] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     scopes = scopes or []
