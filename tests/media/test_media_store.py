@@ -88,11 +88,32 @@ def test_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize(
-    "key", ["../escape.jpg", "/abs.jpg", "a/../../b.jpg", ".hidden/x.jpg", "a//b.jpg", ""]
+    "key",
+    [
+        "../escape.jpg",
+        "/abs.jpg",
+        "a/../../b.jpg",
+        ".hidden/x.jpg",
+        "a//b.jpg",
+        "",
+        "=x/y",
+        "a/=../b",
+        "a/b=/../c",
+    ],
 )
 def test_keys_cannot_escape_the_root(tmp_path: Path, key: str) -> None:
     with pytest.raises(ValueError, match="invalid media key"):
         LocalMediaStore(tmp_path).put(key, b"x")
+
+
+def test_hive_style_partition_keys_are_accepted(tmp_path: Path) -> None:
+    # The event archive writes `events/date=YYYY-MM-DD/part-<first>-<last>.parquet` (stream/archive.py).
+    store = LocalMediaStore(tmp_path)
+    key = "events/date=2026-12-07/part-1-2.parquet"
+    store.put(key, b"PAR1")
+    assert store.get(key) == b"PAR1"
+    assert [o.key for o in store.iter_objects("events/")] == [key]
+    assert (tmp_path / "events" / "date=2026-12-07" / "part-1-2.parquet").is_file()
 
 
 def test_identical_uploads_are_stored_once(ctx: AppContext, store: LocalMediaStore) -> None:

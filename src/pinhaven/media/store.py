@@ -40,7 +40,9 @@ TRASH_PREFIX = ".trash/"  # where the sweeper parks a file while it re-checks th
 PRIVATE_PREFIX = "private/"  # owner-only files of runs (imports, exports): never media, never swept
 _COPY_CHUNK = 1024 * 1024
 _TEMP_MARK = ".tmp-"
-_KEY_PATTERN = re.compile(r"^(\.trash/)?[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
+# Segments: letters, digits, "_", "-", "." and "=" (Hive-style partitions such as the event archive's
+# `events/date=2026-12-07/`), never starting with "." or "=" and never containing "..": no traversal.
+_KEY_PATTERN = re.compile(r"^(\.trash/)?[A-Za-z0-9_-][A-Za-z0-9._=-]*(/[A-Za-z0-9_-][A-Za-z0-9._=-]*)*$")
 
 
 @dataclass(frozen=True)
