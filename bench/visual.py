@@ -256,6 +256,59 @@ def imagededup_predictions(c: Corpus, groups: dict[str, list[bytes]]) -> dict[st
     return pred
 
 
+def bench_lookup(embedder: BuiltinEmbedder, size: int, queries: int, seed: int) -> None:
+    """Cost of one duplicate lookup on a `size`-image corpus of flat graphics (4 siblings per template:
+    the worst case, every hash/cosine candidate is flat and gets the parts check), queried with copies."""
+    t0 = time.perf_counter()
+    family = 4
+    images = [
+        g
+        for t in range(size // family)
+        for g in graphic_family(seed * 100_003 + 50_000 + t, family, width=368)
+    ]
+    shrunk = [prepare_image(open_jpeg(jpeg_bytes(im))) for im in images]
+    vindex = VectorIndex(embedder.dim, model_id=embedder.model_id)
+    vindex.add(np.arange(len(shrunk)), embedder.embed_images(shrunk))
+    finder = DuplicateFinder(hashes=HammingIndex(), vectors=vindex)
+    finder.add(list(range(len(shrunk))), [image_hashes(im) for im in shrunk])
+    built = time.perf_counter() - t0
+    rng = np.random.default_rng(seed)
+    rows: list[list[object]] = []
+    for name in ("jpeg30", "crop10", "rotate5"):
+        picks = rng.choice(len(images), size=queries, replace=False)
+        lat, cpu, found, candidates = [], [], 0, 0
+        for k in picks.tolist():
+            copy = prepare_image(open_jpeg(jpeg_bytes(apply_transform(name, images[k], seed=k))))
+            h, v = image_hashes(copy), embedder.embed_images([copy])[0]
+            t, c = time.perf_counter(), time.thread_time()
+            got = finder.find(h, v)
+            lat.append(time.perf_counter() - t)
+            cpu.append(time.thread_time() - c)
+            found += any(m.id == k for m in got)
+            candidates += len(got)
+        rows.append(
+            [
+                name,
+                found / queries,
+                candidates / queries,
+                pct(lat, 0.5) * 1e3,
+                pct(lat, 0.99) * 1e3,
+                pct(cpu, 0.5) * 1e3,
+                pct(cpu, 0.99) * 1e3,
+            ]
+        )
+    table(
+        f"e. duplicate lookup cost: {len(images)} flat graphics indexed (built in {built:.0f} s), "
+        f"{queries} copies per transform, DuplicateFinder.find (hashes, ANN, parts check) in process",
+        ["copy", "recall", "matches/query", "p50 ms", "p99 ms", "CPU p50 ms", "CPU p99 ms"],
+        rows,
+    )
+    print(
+        f"   load average: {os.getloadavg()[0]:.1f} (2 cores shared: wall latencies grow with it; the CPU "
+        "columns are this thread's own time)"
+    )
+
+
 # ---------------------------------------------------------------- b. retrieval
 
 
@@ -476,14 +529,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="cluster spread; ≥ 4 is near-isotropic noise (worst case)",
     )
     ap.add_argument("--throughput", type=int, default=400, help="images for the throughput run")
-    ap.add_argument("--parts", default="dup,photos,graphics,retrieval,ann,throughput")
+    ap.add_argument("--parts", default="dup,photos,graphics,lookup,retrieval,ann,throughput")
+    ap.add_argument("--lookup-size", type=int, default=10_000, help="images indexed for part `lookup`")
+    ap.add_argument("--lookup-queries", type=int, default=200, help="copies per transform, part `lookup`")
     ap.add_argument("--templates", type=int, default=40, help="graphics templates per generator seed")
     ap.add_argument("--family", type=int, default=3, help="different graphics indexed per template")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, faiss {faiss.__version__}")
-    if parts & {"dup", "retrieval", "throughput", "photos", "graphics"}:
+    if parts & {"dup", "retrieval", "throughput", "photos", "graphics", "lookup"}:
         c = Corpus.generated(args.bases, args.negatives, args.train, args.seed)
         t0 = time.perf_counter()
         learned = BuiltinEmbedder(BuiltinEmbedder.fit(c.train, seed=args.seed))
@@ -509,8 +564,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             tuned = graphics_corpus(args.templates, args.family, args.seed + 1)
             held_out = graphics_corpus(args.templates, args.family, args.seed + 2)
             print("   the flat-graphics threshold was tuned on seed", args.seed + 1, "(held out: the rest)")
-            for corpus in (tuned, held_out, mixed_corpus([held_out, photos])):
+            for corpus in (tuned, held_out, photos, mixed_corpus([held_out, photos])):
                 bench_duplicates(corpus, ours)
+        if "lookup" in parts:
+            bench_lookup(learned, args.lookup_size, args.lookup_queries, args.seed + 3)
         if "retrieval" in parts:
             bench_retrieval(
                 c,

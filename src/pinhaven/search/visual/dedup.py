@@ -62,6 +62,9 @@ class DuplicatePolicy:
     # flat pairs: share of both pictures' drawn parts one transform must explain (tuned on the generated
     # graphics of seed 1, bench/visual.py part `graphics`: different graphics of one template reach 0.85)
     min_structure_agreement: float = 0.86
+    # flat candidates given the parts check per query, most similar (cosine) first: ≈ 1-3 ms each, so the
+    # lookup stays within 20 ms where one template has many siblings (bench/visual.py part `lookup`)
+    max_structure_checks: int = 8
 
     @classmethod
     def for_model(cls, model_id: str) -> DuplicatePolicy:
@@ -201,7 +204,8 @@ class DuplicateFinder:
         else:
             have = {i: self._layouts[i] for i in wanted if i in self._layouts}
         kept = [m for m in matches if m not in flat]
-        for m in flat:
+        flat.sort(key=lambda m: (-(m.cosine if m.cosine is not None else 1.0), m.hamming or 0, m.id))
+        for m in flat[: p.max_structure_checks]:
             stored = have.get(m.id)
             if query.layout is None or stored is None:
                 if m.cosine is None:  # hash-only mode and nothing to compare: near-identical hashes

@@ -60,6 +60,8 @@ _MAX_GAIN = 1.45
 _FIRM_CONTRAST = 0.3  # parts fainter than this (thin lines blended at STRUCTURE_SIDE) are optional evidence
 _FIRM_AREA = 12  # px; smaller parts are optional evidence too
 _MIN_COUNT_SHARE = 0.6  # share of the parts (by count) that must match as well
+_SURE = 0.95  # an agreement this high needs no mirrored reading
+_HYPOTHESIS_PARTS = 12  # a's largest parts that seed transform hypotheses
 _WEIGHT_POWER = 0.5  # parts weigh area ** this: a word's letters count beside a big mark
 
 
@@ -142,9 +144,9 @@ def structure_agreement(a: np.ndarray, b: np.ndarray) -> float | None:
     """
     if _drawn(a) < _MIN_DRAWN or _drawn(b) < _MIN_DRAWN:
         return None
-    best = 0.0
-    for mirrored in (False, True):
-        best = max(best, _agreement(a, b, mirrored))
+    best = _agreement(a, b, False)
+    if best < _SURE:  # a mirrored copy is the rarer case: only tried when the plain reading falls short
+        best = max(best, _agreement(a, b, True))
     return best
 
 
@@ -164,8 +166,11 @@ def _agreement(a: np.ndarray, b: np.ndarray, mirrored: bool) -> float:
     log_area = np.log(pb[ib, 0] / pa[ia, 0])
     # hypotheses: every pair of candidate pairs on two different parts gives a similarity transform;
     # a single pair gives one with the area's scale and a few small rotations (a graphic whose parts are
-    # round or few cannot show its rotation through two parts)
-    h1, h2 = np.triu_indices(len(ia), k=1)
+    # round or few cannot show its rotation through two parts). Hypotheses come from the candidate pairs
+    # of a's largest parts only (rows are largest first): a text-heavy screenshot has hundreds of letter
+    # pairs, and all of them as hypotheses cost tens of ms; inliers are still counted over every pair.
+    seeds = int(np.searchsorted(ia, _HYPOTHESIS_PARTS))  # ia is sorted: pairs of a's first parts
+    h1, h2 = np.triu_indices(seeds, k=1)
     ok = (ia[h1] != ia[h2]) & (ib[h1] != ib[h2])
     h1, h2 = h1[ok], h2[ok]
     da = za[ia[h2]] - za[ia[h1]]
