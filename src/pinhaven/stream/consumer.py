@@ -125,7 +125,7 @@ class ConsumerRunner:
         async def pull() -> list[Msg]:
             try:
                 return list(await self._sub.fetch(batch=batch, timeout=timeout))
-            except nats.errors.TimeoutError:
+            except (TimeoutError, nats.errors.TimeoutError):  # nats-py raises either when idle
                 return []
 
         return self.bus.call(pull(), timeout=timeout + 10)
