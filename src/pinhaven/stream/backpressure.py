@@ -1,20 +1,28 @@
 """Backpressure: write requests answer 503 + Retry-After while the instance is behind, instead of timing out.
 
 "Behind" = queued jobs, unsent outbox rows or a durable consumer's unacknowledged events above their
-settings. Reads (GET/HEAD/OPTIONS) always pass. The check is cached for a second per process, so it costs
-a request nothing measurable. A refused upload was never accepted (no 2xx), so nothing acknowledged is lost.
+settings. Reads (GET/HEAD/OPTIONS) always pass. A refused upload was never accepted (no 2xx), so nothing
+acknowledged is lost.
+
+Cost: the answer is kept per process and refreshed at most once a second, by a background thread (a write
+request never waits for it, except the process's very first one). The queue check is a bounded count (it
+stops after `limit + 1` queued jobs on the (state, run_after) index), so an overloaded queue of millions
+of jobs costs the same as one at the threshold.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pinhaven.context import AppContext
 
-__all__ = ["Backpressure", "overload_reason"]
+__all__ = ["Backpressure", "overload_reason", "queued_above"]
 
 log = logging.getLogger("pinhaven.stream")
 CHECK_TTL_SECONDS = 1.0
@@ -27,12 +35,11 @@ def overload_reason(ctx: AppContext) -> str | None:
     s = ctx.settings
     if s.backpressure_queue_depth > 0:
         from pinhaven.db.engine import session_scope
-        from pinhaven.jobs import service as jobs
 
         with session_scope(ctx.read_sessions) as db:
-            queued = jobs.depth(db=db).queued
-        if queued > s.backpressure_queue_depth:
-            return f"the job queue holds {queued} jobs (limit {s.backpressure_queue_depth})"
+            over = queued_above(db, s.backpressure_queue_depth)
+        if over:
+            return f"the job queue holds more than {s.backpressure_queue_depth} jobs"
     if not s.event_bus_url:
         return None
     from pinhaven.stream.service import status
@@ -52,6 +59,14 @@ def overload_reason(ctx: AppContext) -> str | None:
     return None
 
 
+def queued_above(db: Session, limit: int) -> bool:
+    """Whether more than `limit` jobs are queued, reading at most limit + 1 index entries."""
+    from pinhaven.jobs.models import Job
+
+    first = select(Job.id).where(Job.state == "queued").limit(limit + 1).subquery()
+    return int(db.scalar(select(func.count()).select_from(first)) or 0) > limit
+
+
 class Backpressure:
     """ASGI middleware: 503 {code, message} with Retry-After for writes while `overload_reason` says so."""
 
@@ -60,16 +75,33 @@ class Backpressure:
         self.ctx = ctx
         self._checked = 0.0
         self._reason: str | None = None
+        self._lock = threading.Lock()
+        self._refreshing = False
+        self.checks = 0  # how many times the state was read (tests, the benchmark)
+
+    def _refresh(self) -> None:
+        try:
+            self._reason = overload_reason(self.ctx)
+        except Exception:  # the database or bus is down: the write itself will say so
+            log.warning("backpressure check failed", exc_info=True)
+            self._reason = None
+        finally:
+            self.checks += 1
+            self._refreshing = False
 
     def _current_reason(self) -> str | None:
+        """The last answer; a stale one is refreshed in the background (the first is read in line)."""
         now = time.monotonic()
-        if now - self._checked > CHECK_TTL_SECONDS:
-            self._checked = now
-            try:
-                self._reason = overload_reason(self.ctx)
-            except Exception:  # the database or bus is down: the write itself will say so
-                log.warning("backpressure check failed", exc_info=True)
-                self._reason = None
+        if now - self._checked <= CHECK_TTL_SECONDS:
+            return self._reason
+        with self._lock:
+            if self._refreshing or now - self._checked <= CHECK_TTL_SECONDS:
+                return self._reason
+            first, self._checked, self._refreshing = self._checked == 0.0, now, True
+        if first:
+            self._refresh()
+        else:
+            threading.Thread(target=self._refresh, name="backpressure-check", daemon=True).start()
         return self._reason
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,9 +112,12 @@ class Backpressure:
         ):
             await self.app(scope, receive, send)
             return
-        from starlette.concurrency import run_in_threadpool
+        if self._checked == 0.0:  # the first check reads the database: off the event loop
+            from starlette.concurrency import run_in_threadpool
 
-        reason = await run_in_threadpool(self._current_reason)
+            reason = await run_in_threadpool(self._current_reason)
+        else:
+            reason = self._current_reason()
         if reason is None:
             await self.app(scope, receive, send)
             return
