@@ -10,9 +10,11 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pinhaven import __version__
+from pinhaven.admission import AdmissionControl, Overloaded, admission_gate, sizing_problems
 from pinhaven.config import Settings, load_settings
 from pinhaven.context import AppContext, build_context
 from pinhaven.deps import bind_bookmarks, text_guard
@@ -92,13 +94,20 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _error_response(request: Request, status: int, message: str, code: int | None = None) -> Response:
+def _error_response(
+    request: Request, status: int, message: str, code: int | None = None, *, retry_after: int | None = None
+) -> Response:
     if _wants_html(request):
         from pinhaven.web.errors import error_page
 
-        return error_page(request, status, message)
-    headers = {"Retry-After": "60"} if status == 429 else None
-    return JSONResponse(error_body(status, message, code), status_code=status, headers=headers)
+        response = error_page(request, status, message)
+    else:
+        response = JSONResponse(error_body(status, message, code), status_code=status)
+    if status == 429:
+        retry_after = 60
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -113,7 +122,17 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PinhavenError)
     async def pinhaven_error(request: Request, exc: PinhavenError) -> Response:
-        return _error_response(request, exc.status, exc.message, exc.error_code)
+        retry_after = exc.retry_after_seconds if isinstance(exc, Overloaded) else None
+        return _error_response(request, exc.status, exc.message, exc.error_code, retry_after=retry_after)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, exc: PoolTimeout) -> Response:
+        # Every pooled connection stayed busy for db_pool_timeout_seconds: the host is overloaded, not broken.
+        log.warning("database pool exhausted on %s %s", request.method, request.url.path)
+        retry_after = request.app.state.ctx.settings.admission_retry_after_seconds
+        return _error_response(
+            request, 503, f"The database is busy; retry in {retry_after} s.", retry_after=retry_after
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -159,8 +178,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         version=__version__,
         description="Self-hosted visual discovery. `/v5` follows Pinterest API v5; `/ext/v1` adds what v5 lacks.",
         lifespan=lifespan,
-        # NUL and control characters in paths and queries: 400; bookmarks signed for their list
-        dependencies=[Depends(text_guard), Depends(bind_bookmarks)],
+        # A request that waited too long or whose client left never reaches a thread; NUL and control
+        # characters in paths and queries: 400; bookmarks signed for their list
+        dependencies=[Depends(admission_gate), Depends(text_guard), Depends(bind_bookmarks)],
     )
     app.state.ctx = ctx
     install_error_handlers(app)
@@ -172,7 +192,14 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)
     from pinhaven.stream.backpressure import Backpressure
 
-    app.add_middleware(Backpressure, ctx=ctx)  # outermost: a write refused for load reads no body
+    app.add_middleware(Backpressure, ctx=ctx)  # a write refused for load reads no body
+    # outermost: above its in-flight budget a request costs one small 503 and nothing else
+    app.add_middleware(AdmissionControl, settings=ctx.settings)
+    if ctx.engine.dialect.name != "sqlite":  # (SQLite: one host, writers take turns anyway)
+        pool = ctx.engine.pool
+        capacity = pool.size() + getattr(pool, "_max_overflow", 0) if hasattr(pool, "size") else None
+        for problem in sizing_problems(ctx.settings, capacity):
+            log.warning("admission control: %s", problem)
     return app
 
 

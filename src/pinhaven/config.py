@@ -137,6 +137,11 @@ class Settings:
     backpressure_outbox_backlog: int = 50_000  # unsent outbox rows above which writes answer 503 (0: off)
     backpressure_stream_lag: int = 200_000  # events a durable consumer has not acked yet (0: off)
     backpressure_retry_after_seconds: int = 5
+    admission_read_limit: int = 16  # reads one process works on at once; above: 503 at once (0: no limit)
+    admission_write_limit: int = 8  # writes one process works on at once (0: no limit)
+    admission_queue_deadline_seconds: float = 2.0  # waited longer before the handler starts: 503 (0: never)
+    admission_retry_after_seconds: int = 1
+    db_pool_timeout_seconds: float = 2.0  # wait for a pooled connection; then 503 + Retry-After
 
     @property
     def resolved_database_url(self) -> str:
@@ -206,6 +211,11 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "backpressure_outbox_backlog": int,
     "backpressure_stream_lag": int,
     "backpressure_retry_after_seconds": int,
+    "admission_read_limit": int,
+    "admission_write_limit": int,
+    "admission_queue_deadline_seconds": float,
+    "admission_retry_after_seconds": int,
+    "db_pool_timeout_seconds": float,
 }
 
 
@@ -342,6 +352,16 @@ SETTINGS_DOC: dict[str, str] = {
     "backpressure_stream_lag": "Events a durable consumer has not acknowledged above which write requests "
     "answer 503 (0: never).",
     "backpressure_retry_after_seconds": "Retry-After sent with a backpressure 503.",
+    "admission_read_limit": "Read requests (GET/HEAD) one server process works on at once; more are answered "
+    "503 with Retry-After at once (0: no limit). With the write limit, keep it within the database pool "
+    "(30 connections) and the thread pool (40).",
+    "admission_write_limit": "Write requests one server process works on at once; more are answered 503 with "
+    "Retry-After at once (0: no limit). Separate from reads, so shed writes never starve reads.",
+    "admission_queue_deadline_seconds": "A request that waited longer than this before its handler starts is "
+    "answered 503 without running (0: never); one whose client disconnected is dropped.",
+    "admission_retry_after_seconds": "Retry-After sent with an admission or database-pool 503.",
+    "db_pool_timeout_seconds": "How long a request waits for a pooled database connection (PostgreSQL, MySQL) "
+    "before it is answered 503 with Retry-After.",
     "vector_store": "Where visual and text vectors live: `local` (index files and in-memory matrices in each "
     "process) or `database` (pgvector HNSW indexes in the PostgreSQL database, shared by every host, privacy "
     "filtered inside the query; needs the `postgres` extra and the `vector` extension).",

@@ -34,7 +34,11 @@ def build_context(settings: Settings, *, migrate: bool = True) -> AppContext:
     configure_public_base_url(settings.media_public_base_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
-    engine = make_engine(url)
+    # A request that cannot get a connection soon is answered 503 (app.py), not left waiting 30 s behind others.
+    pooled: dict[str, Any] = (
+        {} if url.startswith("sqlite") else {"pool_timeout": settings.db_pool_timeout_seconds}
+    )
+    engine = make_engine(url, **pooled)
     if migrate:
         upgrade(engine)
     from pinhaven.search.vectorstore import configure as configure_vector_store  # (it imports this module)
