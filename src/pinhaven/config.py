@@ -82,6 +82,9 @@ def _str_tuple(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
 
+_SECRETS = frozenset({"secret_key", "health_token"})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting Pinhaven reads. Environment variable = `PINHAVEN_` + field name upper-cased."""
@@ -104,6 +107,7 @@ class Settings:
     fetch_max_bytes: int = 20 * 1024 * 1024
     worker_threads: int = 2
     queue_backlog_warning: int = 1000
+    health_token: str = field(default="", repr=False)  # operators' key to /ext/v1/health details
     job_max_attempts: int = 5
     job_lease_seconds: int = 60
     url_learning_interval_seconds: float = 3600.0  # learned link rules re-learned this often (0: never)
@@ -156,9 +160,9 @@ class Settings:
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
-    def __repr__(self) -> str:  # secrets stay out of logs
+    def __repr__(self) -> str:  # secrets stay out of logs (_SECRETS)
         shown = ", ".join(
-            f"{f.name}={'***' if f.name == 'secret_key' else getattr(self, f.name)!r}" for f in fields(self)
+            f"{f.name}={'***' if f.name in _SECRETS else getattr(self, f.name)!r}" for f in fields(self)
         )
         return f"Settings({shown})"
 
@@ -182,6 +186,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "fetch_max_bytes": int,
     "worker_threads": int,
     "queue_backlog_warning": int,
+    "health_token": str,
     "job_max_attempts": int,
     "job_lease_seconds": int,
     "url_learning_interval_seconds": float,
@@ -308,12 +313,15 @@ SETTINGS_DOC: dict[str, str] = {
     "fetch_max_bytes": "Largest body the URL fetcher reads.",
     "worker_threads": "Background worker threads inside `pinhaven serve` (0 disables them).",
     "queue_backlog_warning": "Queue depth above which /ext/v1/health reports a backlog.",
+    "health_token": "Operator token: /ext/v1/health sent with `X-Health-Token: <token>` shows database, queue "
+    "and stream details (so do loopback requests without proxy headers); everyone else sees only the status.",
     "job_max_attempts": "Attempts before a failing job is moved to the dead state.",
     "job_lease_seconds": "How long a worker holds a job before another may take it over.",
     "url_learning_interval_seconds": "How often a job re-learns which query parameters do not change a "
     "page (the link rules every saved link is normalised with); 0 disables the scheduled learning.",
     "password_hash_fast": "Use cheap argon2 parameters (tests only).",
-    "login_rate_per_minute": "Failed logins allowed per minute per username and address.",
+    "login_rate_per_minute": "Failed logins allowed per minute per username and address (and refused sign-ups per "
+    "address).",
     "shard_id": "Snowflake shard bits (0–1023); -1 derives one from the process id.",
     "require_services": "Fail instead of skipping service-backed tests when a server is absent.",
     "log_level": "Log level for `serve` and `worker`.",

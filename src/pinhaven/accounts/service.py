@@ -74,6 +74,9 @@ def get_by_username_or_raise(*, db: Session, username: str) -> User:
     return user
 
 
+SIGNUP_CONFLICT = "That username or email is taken: choose another username, or log in."
+
+
 def create(
     *,
     db: Session,
@@ -83,20 +86,24 @@ def create(
     display_name: str = "",
     account_type: str = "PINNER",
 ) -> User:
-    """A new user; usernames and emails are unique regardless of case."""
+    """A new user; usernames and emails are unique regardless of case.
+
+    Whether an email is registered is nobody else's business: a taken username or email give the same
+    answer, after the same work (the password is hashed first, as a successful sign-up does).
+    """
     _check_username(username)
     email = _check_email(email)
     _check_password(password)
     if account_type not in ("PINNER", "BUSINESS"):
         raise InvalidInput("must be PINNER or BUSINESS", field="account_type")
-    if get_by_username(db=db, username=username) is not None:
-        raise Conflict(f"The username {username!r} is taken.")
-    if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict("An account with that email already exists.")
+    password_hash = hash_password(password)
+    taken = get_by_username(db=db, username=username) is not None
+    if taken or db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(SIGNUP_CONFLICT)
     user = User(
         username=username,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         display_name=display_name.strip()[:100] or username,
         account_type=account_type,
     )

@@ -270,7 +270,9 @@ def _import_row(run: Run, number: int, row: Row, upload: media_service.PreparedU
     if section_id is None and row.section:
         section_id = run.section_named(board, row.section).id
     with db.begin_nested():
-        image, new_image = media_service.register_upload(db=db, prepared=upload)
+        image, new_image = media_service.register_upload(
+            db=db, prepared=upload, owner_id=run.user_id, store=media_service.media_store(run.ctx)
+        )
         if run.source.dedupe_content and not new_image:  # a picture new here is on no board yet
             existing = _existing_pin(db, user_id=run.user_id, board_id=board.id, image=image)
             if existing is not None:

@@ -293,7 +293,7 @@ def create_from_source(
 ) -> Pin:
     """Ingest the fetched image and create the pin; the user's own title/description win over the page's."""
     pins_service.check_can_pin(db=db, viewer=viewer, board_id=board_id)
-    image = _source_image(db, ctx, source)
+    image = _source_image(db, ctx, source, owner_id=viewer.user_id)
     fields = pins_service.PinFields(
         title=title if title else source.title,
         description=description if description else source.description,
@@ -330,7 +330,7 @@ def create_from_source(
     return pin
 
 
-def _source_image(db: Session, ctx: AppContext, source: PinSource) -> MediaImage:
+def _source_image(db: Session, ctx: AppContext, source: PinSource, *, owner_id: int | None) -> MediaImage:
     if source.reused_image_id is not None:
         # The fetch's pin was visible to the saver moments ago (reuse_source); the image row cannot
         # vanish while any pin shows it, and a pin deleted since leaves at worst a re-fetch to do.
@@ -340,7 +340,11 @@ def _source_image(db: Session, ctx: AppContext, source: PinSource) -> MediaImage
     if source.image is None:
         raise InvalidInput("the page must be fetched again; please retry", field="url")
     return media_service.ingest_bytes(
-        db=db, store=media_service.media_store(ctx), settings=ctx.settings, data=source.image.data
+        db=db,
+        store=media_service.media_store(ctx),
+        settings=ctx.settings,
+        data=source.image.data,
+        owner_id=owner_id,
     )
 
 

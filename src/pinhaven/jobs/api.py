@@ -2,23 +2,53 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+from ipaddress import ip_address
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
 
+from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
 from pinhaven.deps import Ctx
 from pinhaven.jobs import service
-from pinhaven.jobs.schemas import Health, QueueHealth
+from pinhaven.jobs.schemas import Health, PublicHealth, QueueHealth
 
 router = APIRouter(prefix="/ext/v1", tags=["health"])
 log = logging.getLogger("pinhaven.jobs")
 
 
-@router.get("/health", response_model=Health)
-def health(ctx: Ctx, response: Response) -> Health:
-    """`ok`, or `degraded` when the queue has a backlog (503 when the database is unreachable)."""
+_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def is_operator(request: Request, health_token: str) -> bool:
+    """May this caller see queue depths and the like? With the operator token (`PINHAVEN_HEALTH_TOKEN`),
+    or from this machine directly: a loopback address and no proxy header (behind a local reverse proxy
+    every request comes from loopback, and the proxy adds one of those headers)."""
+    given = request.headers.get("x-health-token")
+    if health_token and given is not None:
+        return hmac.compare_digest(given.encode(), health_token.encode())
+    if any(name in request.headers for name in _PROXY_HEADERS):
+        return False
+    host = request.client.host if request.client else ""
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@router.get("/health", response_model=Health | PublicHealth)
+def health(ctx: Ctx, request: Request, response: Response) -> Health | PublicHealth:
+    """`ok`, or `degraded` when the queue has a backlog (503 when the database is unreachable). Only
+    operators see the details (`database`, `queue`, `stream`): queue depths tell strangers when others act."""
+    report = _report(ctx, response)
+    if is_operator(request, ctx.settings.health_token):
+        return report
+    return PublicHealth(status=report.status)
+
+
+def _report(ctx: AppContext, response: Response) -> Health:
     try:
         with session_scope(ctx.read_sessions) as db:
             depth = service.depth(db=db)

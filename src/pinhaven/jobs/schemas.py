@@ -15,7 +15,15 @@ class QueueHealth(BaseModel):
     backlog: bool  # queued > the queue_backlog_warning setting (uploads are still accepted)
 
 
+class PublicHealth(BaseModel):
+    """What anyone may know: whether the instance is well (see `jobs.api.is_operator` for the rest)."""
+
+    status: Literal["ok", "degraded"]
+
+
 class Health(BaseModel):
+    """The operators' report."""
+
     status: Literal["ok", "degraded"]
     database: Literal["ok", "unavailable"]
     queue: QueueHealth | None  # None when the database is unavailable

@@ -182,21 +182,77 @@ def store_eager_variants(
     return rendered
 
 
-def ingest_bytes(*, db: Session, store: MediaStore, settings: Settings, data: bytes) -> MediaImage:
-    """Validate and normalise an upload, store its original, and return its (possibly shared) image row."""
+def ingest_bytes(
+    *, db: Session, store: MediaStore, settings: Settings, data: bytes, owner_id: int | None = None
+) -> MediaImage:
+    """Validate and normalise an upload, store its original, and return its (possibly shared) image row.
+
+    `owner_id`: who uploads, for pins (see `register_upload`); None for pictures that are public anyway.
+    """
     prepared = prepare_upload(store=store, settings=settings, data=data)
-    return register_upload(db=db, prepared=prepared)[0]
+    return register_upload(db=db, prepared=prepared, owner_id=owner_id, store=store)[0]
 
 
-def register_upload(*, db: Session, prepared: PreparedUpload) -> tuple[MediaImage, bool]:
+def private_copy_key(sha256: str, owner_id: int) -> str:
+    """The content key of `owner_id`'s own copy of a picture they may not see anyone else's pin of."""
+    return hashlib.sha256(f"pinhaven private copy {owner_id} {sha256}".encode()).hexdigest()
+
+
+def _shown_to(db: Session, image_id: int, owner_id: int) -> bool:
+    """Does a pin the owner may see (public, or on their own or shared boards) show this image?"""
+    from pinhaven.accounts.scopes import session_viewer
+
+    query = (
+        select(Pin.id)
+        .join(Board, Board.id == Pin.board_id)
+        .where(Pin.image_id == image_id, visible_pins_clause(session_viewer(owner_id)))
+        .limit(1)
+    )
+    return db.scalar(query) is not None
+
+
+def register_upload(
+    *,
+    db: Session,
+    prepared: PreparedUpload,
+    owner_id: int | None = None,
+    store: MediaStore | None = None,
+) -> tuple[MediaImage, bool]:
     """(image row, whether it is new) for a prepared upload: the existing row of the same picture, else a
     new one, ready at once when its eager variants are stored, else with its processing job queued (in the
-    same transaction either way)."""
+    same transaction either way).
+
+    With `owner_id` (and `store`), an existing row is shared only when a pin the owner may see shows it.
+    Otherwise the picture is someone's secret (or nobody's any more), and sharing its row would answer
+    "ready" at once, and hand over its ids: the owner gets a copy of their own under `private_copy_key`,
+    processed exactly as a fresh upload is (same status sequence, same work).
+    """
     sha = prepared.sha256
     existing = get_by_sha(db=db, sha256=sha)
+    private = existing is not None and owner_id is not None and not _shown_to(db, existing.id, owner_id)
+    if private and owner_id is not None and store is not None:
+        return _register_private_copy(db=db, prepared=prepared, owner_id=owner_id, store=store)
     if existing is not None:
         return _reuse(db=db, image=existing), False
-    ready = prepared.eager_ready
+    return _register_new(db=db, prepared=prepared, sha=sha, ready=prepared.eager_ready)
+
+
+def _register_private_copy(
+    *, db: Session, prepared: PreparedUpload, owner_id: int, store: MediaStore
+) -> tuple[MediaImage, bool]:
+    copy_sha = private_copy_key(prepared.sha256, owner_id)
+    mine = get_by_sha(db=db, sha256=copy_sha)
+    if mine is not None:
+        return _reuse(db=db, image=mine), False
+    original = store.get(variants.original_key(prepared.sha256, prepared.original_format))
+    if original is None:  # (prepare_upload stored it moments ago; a sweep cannot take a claimed file)
+        raise NotFound("The uploaded image vanished from the media store; please retry.")
+    store.put(variants.original_key(copy_sha, prepared.original_format), original)  # file before row
+    # never "ready" at once: its variants are rendered by the job, as for any new picture
+    return _register_new(db=db, prepared=prepared, sha=copy_sha, ready=False)
+
+
+def _register_new(*, db: Session, prepared: PreparedUpload, sha: str, ready: bool) -> tuple[MediaImage, bool]:
     image = MediaImage(
         sha256=sha,
         width=prepared.width,

@@ -155,7 +155,9 @@ def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base
         access_pin(db=db, viewer=viewer, pin_id=parent_id)
     board_id = parse_id(body.board_id)
     service.check_can_pin(db=db, viewer=viewer, board_id=board_id)  # before the (costly) image work
-    image = service.image_from_media_source(db=db, ctx=ctx, media_source=body.media_source)
+    image = service.image_from_media_source(
+        db=db, ctx=ctx, media_source=body.media_source, owner_id=viewer.user_id
+    )
     pin = service.create(
         db=db,
         viewer=viewer,

@@ -138,8 +138,11 @@ def decode_base64_image(data: str, content_type: str | None, *, max_bytes: int) 
         raise InvalidInput("is not valid base64", field="media_source.data") from None
 
 
-def image_from_media_source(*, db: Session, ctx: AppContext, media_source: dict[str, Any]) -> MediaImage:
-    """Ingest the image a v5 `media_source` describes (`image_base64` or `image_url`)."""
+def image_from_media_source(
+    *, db: Session, ctx: AppContext, media_source: dict[str, Any], owner_id: int | None = None
+) -> MediaImage:
+    """Ingest the image a v5 `media_source` describes (`image_base64` or `image_url`); `owner_id`: the
+    uploader (media_service.register_upload)."""
     from pinhaven.media import service as media_service
 
     source_type = media_source.get("source_type")
@@ -167,7 +170,7 @@ def image_from_media_source(*, db: Session, ctx: AppContext, media_source: dict[
             field="media_source.source_type",
         )
     return media_service.ingest_bytes(
-        db=db, store=media_service.media_store(ctx), settings=settings, data=raw
+        db=db, store=media_service.media_store(ctx), settings=settings, data=raw, owner_id=owner_id
     )
 
 

@@ -13,14 +13,15 @@ from pinhaven.context import AppContext
 from pinhaven.ratelimits import SharedLimiter, limit_storage
 
 SERVICE_KEY = "web.login_limiter"
+SIGNUP_SERVICE_KEY = "web.signup_limiter"
 
 
 class LoginLimiter:
     """Allows `per_minute` failed log-ins per (username, address); success clears the count."""
 
-    def __init__(self, per_minute: int, storage: Storage | None = None) -> None:
+    def __init__(self, per_minute: int, storage: Storage | None = None, namespace: str = "login") -> None:
         self._item = RateLimitItemPerMinute(max(1, per_minute))
-        self._limiter = SharedLimiter(storage or MemoryStorage(), "login")
+        self._limiter = SharedLimiter(storage or MemoryStorage(), namespace)
 
     @staticmethod
     def _key(login: str, address: str) -> str:
@@ -42,5 +43,17 @@ def login_limiter(ctx: AppContext) -> LoginLimiter:
     if limiter is None:
         limiter = ctx.services.setdefault(
             SERVICE_KEY, LoginLimiter(ctx.settings.login_rate_per_minute, limit_storage(ctx))
+        )
+    return limiter
+
+
+def signup_limiter(ctx: AppContext) -> LoginLimiter:
+    """Refused sign-ups per client address (a refusal is the one answer that tells a taken email from a free
+    one: bounding them bounds how fast anyone can test emails). Same rate as failed log-ins."""
+    limiter: LoginLimiter | None = ctx.services.get(SIGNUP_SERVICE_KEY)
+    if limiter is None:
+        limiter = ctx.services.setdefault(
+            SIGNUP_SERVICE_KEY,
+            LoginLimiter(ctx.settings.login_rate_per_minute, limit_storage(ctx), namespace="signup"),
         )
     return limiter

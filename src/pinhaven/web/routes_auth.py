@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import AfterValidator
 
 from pinhaven.accounts import service as accounts_service
 from pinhaven.deps import Ctx, DbSession
-from pinhaven.errors import PinhavenError
-from pinhaven.web.ratelimit import login_limiter
+from pinhaven.errors import Conflict, PinhavenError
+from pinhaven.text_rules import check_line
+from pinhaven.web.ratelimit import login_limiter, signup_limiter
 from pinhaven.web.session import WebUser, end_session, safe_next, start_session
 from pinhaven.web.templating import render
 
@@ -35,16 +37,29 @@ def signup_page(request: Request, user: WebUser, next: str = "/") -> Response:
 def signup(
     request: Request,
     db: DbSession,
-    username: Annotated[str, Form(max_length=100)] = "",
-    email: Annotated[str, Form(max_length=300)] = "",
+    ctx: Ctx,
+    username: Annotated[str, Form(max_length=100), AfterValidator(check_line)] = "",
+    email: Annotated[str, Form(max_length=300), AfterValidator(check_line)] = "",
     password: Text = "",
     next: Next = "/",
 ) -> Response:
+    form = {"username": username, "email": email}
+    limiter, address = signup_limiter(ctx), _client_address(request)
+    if not limiter.allowed("", address):
+        context = {
+            "next": safe_next(next),
+            "form": form,
+            "error": "Too many attempts. Wait a minute and try again.",
+        }
+        refused = render(request, "auth/signup.html", context, status=429)
+        refused.headers["Retry-After"] = "60"
+        return refused
     try:
         user = accounts_service.create(db=db, username=username.strip(), email=email, password=password)
     except PinhavenError as exc:
         db.rollback()
-        form = {"username": username, "email": email}
+        if isinstance(exc, Conflict):
+            limiter.record_failure("", address)
         context = {"next": safe_next(next), "form": form, "error": exc.message}
         return render(request, "auth/signup.html", context, status=exc.status)
     response = RedirectResponse(safe_next(next), status_code=303)

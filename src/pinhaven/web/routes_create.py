@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
@@ -23,6 +24,7 @@ from pinhaven.errors import InvalidInput, PinhavenError
 from pinhaven.media import service as media_service
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
+from pinhaven.text_rules import check_paragraph
 from pinhaven.web.forms import checked, has_file, optional_id, read_upload
 from pinhaven.web.present import board_choices
 from pinhaven.web.session import SignedIn, WebViewer
@@ -31,7 +33,7 @@ from pinhaven.web.templating import render
 router = APIRouter()
 
 MAX_FILES = 10
-Field = Annotated[str, Form(max_length=4096)]
+Field = Annotated[str, Form(max_length=4096), AfterValidator(check_paragraph)]
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def _pin_from_upload(
     pins_service.check_can_pin(db=db, viewer=viewer, board_id=board_id)  # before the costly image work
     data = read_upload(upload, max_bytes=ctx.settings.max_upload_bytes)
     image = media_service.ingest_bytes(
-        db=db, store=media_service.media_store(ctx), settings=ctx.settings, data=data
+        db=db, store=media_service.media_store(ctx), settings=ctx.settings, data=data, owner_id=viewer.user_id
     )
     return pins_service.create(
         db=db, viewer=viewer, board_id=board_id, image=image, fields=fields, section_id=section_id

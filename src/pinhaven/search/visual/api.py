@@ -26,7 +26,6 @@ from pinhaven.pins.present import present_pins
 from pinhaven.pins.schemas import PinRead
 from pinhaven.search.visual import clusters as clusters_service
 from pinhaven.search.visual import text_to_image
-from pinhaven.search.visual.groups import group_ids
 from pinhaven.search.visual.not_same import mark_not_same
 from pinhaven.search.visual.service import (
     Scored,
@@ -36,6 +35,7 @@ from pinhaven.search.visual.service import (
     search_similar,
     visual_service,
 )
+from pinhaven.search.visual.visible_groups import visible_group_id
 
 router = APIRouter(prefix="/ext/v1", tags=["visual search"])
 
@@ -205,7 +205,7 @@ def pin_duplicates(
         DuplicatePin.model_construct(**dict(r), score=round(s.score, 4), duplicate=s.kind)
         for r, s in zip(reads, found, strict=True)
     ]
-    group = group_ids(db, [pin.image_id])[pin.image_id]
+    group = visible_group_id(db, viewer, pin.image_id)  # never an id derived from a picture hidden from them
     return DuplicatePinPage(items=items, bookmark=None, group_id=str(group))
 
 
@@ -234,12 +234,11 @@ def pin_not_same(
     )
     pin = access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     other = access_pin(db=db, viewer=viewer, pin_id=parse_id(other_id))
-    groups = group_ids(db, [pin.image_id, other.image_id])
     return NotSameResult(
         pin_id=str(pin.id),
         other_id=str(other.id),
-        group_id=str(groups[pin.image_id]),
-        other_group_id=str(groups[other.image_id]),
+        group_id=str(visible_group_id(db, viewer, pin.image_id)),
+        other_group_id=str(visible_group_id(db, viewer, other.image_id)),
         separated=separated,
     )
 
