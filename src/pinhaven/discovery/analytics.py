@@ -19,8 +19,10 @@ from pinhaven.db.base import utcnow
 from pinhaven.errors import Forbidden, InvalidInput, Unauthorized
 from pinhaven.events import counters
 from pinhaven.events.models import COUNTERS, PinStatsDaily
+from pinhaven.events.visible_saves import saves_by_day
 from pinhaven.pins.models import Pin
-from pinhaven.search.visual.groups import group_ids, group_pin_ids
+from pinhaven.search.visual.groups import group_pin_ids
+from pinhaven.search.visual.visible_groups import visible_group_id
 
 __all__ = [
     "CreatorSummary",
@@ -112,6 +114,14 @@ def creator_summary(*, db: Session, viewer: Viewer, days: int = 30, limit: int =
     for day, *values in db.execute(by_day):
         if day in series:
             series[day] = {c: int(v or 0) for c, v in zip(COUNTERS, values, strict=True)}
+    # Saves come from the saves the viewer may see, never from the rollup (which counts secret boards' too).
+    saves = saves_by_day(db=db, pin_ids=db.scalars(mine), owner_id=viewer.user_id, since=first)
+    for counts in series.values():
+        counts["saves"] = 0
+    for per_day in saves.values():
+        for day, count in per_day.items():
+            if day in series:
+                series[day]["saves"] += count
     by_pin = (
         select(PinStatsDaily.pin_id, *sums)
         .where(PinStatsDaily.pin_id.in_(mine), PinStatsDaily.day >= first)
@@ -121,6 +131,10 @@ def creator_summary(*, db: Session, viewer: Viewer, days: int = 30, limit: int =
     )
     rows = [(int(pin_id), {c: int(v or 0) for c, v in zip(COUNTERS, values, strict=True)})
             for pin_id, *values in db.execute(by_pin)]  # fmt: skip
+    for pin_id, counts in rows:
+        counts["saves"] = sum(saves.get(pin_id, {}).values())
+    # a pin whose only activity was a save into someone's secret board is not listed at all
+    rows = [(pin_id, counts) for pin_id, counts in rows if any(counts[c] for c in SHOWN)]
     pins = {p.id: p for p in db.scalars(select(Pin).where(Pin.id.in_([r[0] for r in rows])))} if rows else {}
     top = [PinTotals(pins[pid], *(c[k] for k in SHOWN)) for pid, c in rows if pid in pins]
     totals = {c: sum(values[c] for values in series.values()) for c in SHOWN}
@@ -134,9 +148,11 @@ def pin_stats(*, db: Session, viewer: Viewer, pin_id: int | None, days: int = 30
     owner = db.scalar(select(Board.owner_id).where(Board.id == pin.board_id))
     if viewer.user_id is None or viewer.user_id not in (pin.creator_id, owner):
         raise Forbidden("Only the pin's owner can see its stats.")
-    series = counters.daily_series(db=db, pin_ids=[pin.id], days=days)
+    series = counters.daily_series(db=db, pin_ids=[pin.id], days=days, saves_owner=viewer.user_id)
     window = {c: sum(v[c] for v in series.values()) for c in SHOWN}
-    life = counters.totals_for_pins(db=db, pin_ids=[pin.id]).get(pin.id, dict.fromkeys(COUNTERS, 0))
+    life = counters.totals_for_pins(db=db, pin_ids=[pin.id], saves_owner=viewer.user_id).get(
+        pin.id, dict.fromkeys(COUNTERS, 0)
+    )
     group = _group_stats(db=db, viewer=viewer, pin=pin, days=days)
     return PinStatsView(pin, days, _points(series), window, {c: life[c] for c in SHOWN}, group)
 
@@ -146,13 +162,13 @@ def _group_stats(*, db: Session, viewer: Viewer, pin: Pin, days: int) -> GroupSt
     members = visible_pin_ids(db=db, viewer=viewer, pin_ids=group_pin_ids(db, pin.image_id)) | {pin.id}
     if len(members) < 2:
         return None
-    series = counters.daily_series(db=db, pin_ids=sorted(members), days=days)
+    series = counters.daily_series(db=db, pin_ids=sorted(members), days=days, saves_owner=viewer.user_id)
     lifetime = dict.fromkeys(SHOWN, 0)
-    for counts in counters.totals_for_pins(db=db, pin_ids=members).values():
+    for counts in counters.totals_for_pins(db=db, pin_ids=members, saves_owner=viewer.user_id).values():
         for c in SHOWN:
             lifetime[c] += counts[c]
     return GroupStats(
-        group_id=group_ids(db, [pin.image_id])[pin.image_id],
+        group_id=visible_group_id(db, viewer, pin.image_id),
         pin_count=len(members),
         window={c: sum(v[c] for v in series.values()) for c in SHOWN},
         lifetime=lifetime,

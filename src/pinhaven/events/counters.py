@@ -77,10 +77,22 @@ def _window(days: int) -> date:
     return utcnow().date() - timedelta(days=days - 1)
 
 
+def _visible_saves(
+    db: Session, pin_ids: Iterable[int], owner_id: int, since: date | None
+) -> dict[int, dict[date, int]]:
+    from pinhaven.events.visible_saves import saves_by_day  # (imports pins and boards, which import events)
+
+    return saves_by_day(db=db, pin_ids=pin_ids, owner_id=owner_id, since=since)
+
+
 def totals_for_pins(
-    *, db: Session, pin_ids: Iterable[int], days: int | None = None
+    *, db: Session, pin_ids: Iterable[int], saves_owner: int | None, days: int | None = None
 ) -> dict[int, dict[str, int]]:
-    """Counters of each pin: lifetime (days=None) or summed over the last `days` UTC days (today included)."""
+    """Counters of each pin: lifetime (days=None) or summed over the last `days` UTC days (today included).
+
+    `saves_owner`: the person the counts are for (the pins' owner): `saves` then counts only saves onto
+    boards that person may see (events/visible_saves.py). None: the raw rollup, for ranking only.
+    """
     ids = list(set(pin_ids))
     out: dict[int, dict[str, int]] = {}
     for start in range(0, len(ids), 900):
@@ -97,6 +109,14 @@ def totals_for_pins(
             )
         for pin_id, *values in db.execute(query):
             out[int(pin_id)] = {c: int(v or 0) for c, v in zip(COUNTERS, values, strict=True)}
+    if saves_owner is not None:
+        saves = _visible_saves(db, ids, saves_owner, None if days is None else _window(days))
+        for pin_id in ids:
+            counted = sum(saves.get(pin_id, {}).values())
+            if pin_id in out:
+                out[pin_id]["saves"] = counted
+            elif counted:
+                out[pin_id] = {**dict.fromkeys(COUNTERS, 0), "saves": counted}
     return out
 
 
@@ -105,11 +125,13 @@ def _v5(counts: dict[str, int] | None) -> dict[str, int]:
     return {v5: counts.get(name, 0) for name, v5 in V5_NAMES.items()}
 
 
-def metrics_for_pins(*, db: Session, pin_ids: list[int]) -> dict[int, dict[str, dict[str, int]]]:
+def metrics_for_pins(
+    *, db: Session, pin_ids: list[int], saves_owner: int
+) -> dict[int, dict[str, dict[str, int]]]:
     """v5-style `pin_metrics` objects: {"30d": {...}, "90d": {...}, "lifetime_metrics": {...}}."""
-    lifetime = totals_for_pins(db=db, pin_ids=pin_ids)
-    last90 = totals_for_pins(db=db, pin_ids=pin_ids, days=90)
-    last30 = totals_for_pins(db=db, pin_ids=pin_ids, days=30)
+    lifetime = totals_for_pins(db=db, pin_ids=pin_ids, saves_owner=saves_owner)
+    last90 = totals_for_pins(db=db, pin_ids=pin_ids, saves_owner=saves_owner, days=90)
+    last30 = totals_for_pins(db=db, pin_ids=pin_ids, saves_owner=saves_owner, days=30)
     return {
         pin_id: {
             "30d": _v5(last30.get(pin_id)),
@@ -120,8 +142,11 @@ def metrics_for_pins(*, db: Session, pin_ids: list[int]) -> dict[int, dict[str, 
     }
 
 
-def daily_series(*, db: Session, pin_ids: list[int], days: int) -> dict[date, dict[str, int]]:
-    """Totals per UTC day over the given pins, for every one of the last `days` days (zeros included)."""
+def daily_series(
+    *, db: Session, pin_ids: list[int], days: int, saves_owner: int | None
+) -> dict[date, dict[str, int]]:
+    """Totals per UTC day over the given pins, for every one of the last `days` days (zeros included);
+    `saves_owner` as in `totals_for_pins`."""
     first = _window(days)
     series = {first + timedelta(days=i): dict.fromkeys(COUNTERS, 0) for i in range(days)}
     for start in range(0, len(pin_ids), 900):
@@ -135,4 +160,11 @@ def daily_series(*, db: Session, pin_ids: list[int], days: int) -> dict[date, di
             if day in series:
                 for c, v in zip(COUNTERS, values, strict=True):
                     series[day][c] += int(v or 0)
+    if saves_owner is not None:
+        for counts in series.values():
+            counts["saves"] = 0
+        for per_day in _visible_saves(db, pin_ids, saves_owner, first).values():
+            for day, count in per_day.items():
+                if day in series:
+                    series[day]["saves"] += count
     return series

@@ -302,5 +302,5 @@ def pin_metrics(*, db: Session, viewer: Viewer, pins: Sequence[Pin]) -> dict[int
         )
     }
     owned = [p.id for p in pins if viewer.user_id in (p.creator_id, board_owner.get(p.board_id))]
-    metrics = counters.metrics_for_pins(db=db, pin_ids=owned) if owned else {}
+    metrics = counters.metrics_for_pins(db=db, pin_ids=owned, saves_owner=viewer.user_id) if owned else {}
     return {p.id: metrics.get(p.id) for p in pins}
