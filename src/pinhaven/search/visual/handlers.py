@@ -40,7 +40,7 @@ from pinhaven.media.service import media_store
 from pinhaven.search.vectorstore import uses_database
 from pinhaven.search.visual.builtin import BuiltinEmbedder
 from pinhaven.search.visual.embedder import prepare_image
-from pinhaven.search.visual.groups import replace_groups
+from pinhaven.search.visual.groups import excluded_pairs, replace_groups
 from pinhaven.search.visual.models import ImageEmbedding
 from pinhaven.search.visual.service import (
     SERVICE_KEY,
@@ -227,7 +227,12 @@ def _reindex(
     while batch:  # a second pass picks up images that became ready during the first
         with session_scope(ctx.read_sessions) as db:
             done = set(
-                db.scalars(select(ImageEmbedding.image_id).where(ImageEmbedding.model_id == service.model_id))
+                db.scalars(
+                    select(ImageEmbedding.image_id).where(
+                        ImageEmbedding.model_id == service.model_id,
+                        ImageEmbedding.flatness.is_not(None),  # rows from before layouts: embed again
+                    )
+                )
             )
         todo = [i for i in batch if i not in done]
         report.skipped += len(batch) - len(todo)
@@ -290,18 +295,27 @@ def _regroup_all(ctx: AppContext) -> int:
     service.refresh(force=True)
     with session_scope(ctx.read_sessions) as db:
         rows = db.execute(
-            select(ImageEmbedding.image_id, ImageEmbedding.phash, ImageEmbedding.dhash).where(
-                ImageEmbedding.model_id == service.model_id
-            )
+            select(
+                ImageEmbedding.image_id,
+                ImageEmbedding.phash,
+                ImageEmbedding.dhash,
+                ImageEmbedding.flatness,
+                ImageEmbedding.layout,
+            ).where(ImageEmbedding.model_id == service.model_id)
         ).all()
+        apart = excluded_pairs(db, [int(r[0]) for r in rows])
     ids = [int(r[0]) for r in rows]
     vectors = service.index.vectors(ids)
-    pairs = [
-        (image_id, match.id)
-        for image_id, phash, dhash in rows
-        for match in service.duplicates.find(
-            stored_hashes(phash, dhash), vectors.get(int(image_id)), exclude=[image_id]
+    finder = service.duplicates
+    for a, b in apart:
+        finder.exclude_pair(a, b)
+    scored = [
+        (match.cosine if match.cosine is not None else 1.0, int(image_id), match.id)
+        for image_id, phash, dhash, flat, layout in rows
+        for match in finder.find(
+            stored_hashes(phash, dhash, flat, layout), vectors.get(int(image_id)), query_id=int(image_id)
         )
     ]
+    scored.sort(key=lambda t: -t[0])  # strongest evidence first: exclusions then skip the weakest links
     with session_scope(ctx.sessions) as db:
-        return replace_groups(db=db, pairs=pairs, image_ids=ids)
+        return replace_groups(db=db, pairs=[(a, b) for _, a, b in scored], image_ids=ids)

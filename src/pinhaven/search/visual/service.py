@@ -49,9 +49,10 @@ from pinhaven.search.vectorstore.protocols import TransactionalVectors
 from pinhaven.search.visual.builtin import BuiltinEmbedder
 from pinhaven.search.visual.dedup import DuplicateFinder
 from pinhaven.search.visual.embedder import Embedder, Whitening
-from pinhaven.search.visual.groups import assign_group, group_pin_ids
+from pinhaven.search.visual.groups import assign_group, excluded_pairs, group_pin_ids
 from pinhaven.search.visual.hashes import HammingIndex, ImageHashes, image_hashes, to_signed, to_unsigned
 from pinhaven.search.visual.index import VectorIndex
+from pinhaven.search.visual.layout import decode_layout, encode_layout
 from pinhaven.search.visual.models import ImageEmbedding
 
 __all__ = [
@@ -118,7 +119,7 @@ class VisualService:
         self.index: ImageVectorStore = image_vector_store(
             ctx, model_id=self.model_id, dim=embedder.dim, directory=visual_dir(ctx) / "index" / self.model_id
         )
-        self.duplicates = DuplicateFinder(hashes=HammingIndex(), vectors=self.index)
+        self.duplicates = DuplicateFinder(hashes=HammingIndex(), vectors=self.index, layouts=self._layouts)
         self._lock = threading.Lock()
         self._seen_until: datetime | None = None  # newest updated_at folded into the indexes
         self._checked_at = 0.0
@@ -162,13 +163,13 @@ class VisualService:
             if self._unsaved:
                 self.save()
             ids, hashes = [], []
-            for image_id, phash, dhash in db.execute(
-                select(ImageEmbedding.image_id, ImageEmbedding.phash, ImageEmbedding.dhash).where(
-                    ImageEmbedding.model_id == self.model_id
-                )
+            for image_id, phash, dhash, flat in db.execute(
+                select(
+                    ImageEmbedding.image_id, ImageEmbedding.phash, ImageEmbedding.dhash, ImageEmbedding.flatness
+                ).where(ImageEmbedding.model_id == self.model_id)
             ):
                 ids.append(int(image_id))
-                hashes.append(stored_hashes(phash, dhash))
+                hashes.append(stored_hashes(phash, dhash, flat))
             if ids:
                 self.duplicates.add(ids, hashes)
         self._checked_at = time.monotonic()
@@ -219,11 +220,12 @@ class VisualService:
         with self._lock, session_scope(self.ctx.read_sessions) as db:
             since = None if self._seen_until is None else self._seen_until - _OVERLAP
             rows = [
-                (r.image_id, _vector(r.vector), r.phash, r.dhash, r.updated_at) for r in self._rows(db, since)
+                (r.image_id, _vector(r.vector), r.phash, r.dhash, r.updated_at, r.flatness)
+                for r in self._rows(db, since)
             ]
             self._checked_at = time.monotonic()
         if rows:
-            hashes = [stored_hashes(r[2], r[3]) for r in rows]
+            hashes = [stored_hashes(r[2], r[3], r[5]) for r in rows]
             if self.index.shared:  # the vectors are already there for every process; hashes are per process
                 self.duplicates.add([r[0] for r in rows], hashes)
             else:
@@ -268,6 +270,17 @@ class VisualService:
         vecs = self.index.vectors([int(r[1]) for r in rows])
         return {int(p): vecs[int(i)] for p, i in rows if int(i) in vecs}
 
+    def _layouts(self, image_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Stored colour layouts of flat candidates (read when a flat pair needs them, not kept in memory)."""
+        with session_scope(self.ctx.read_sessions) as db:
+            rows = db.execute(
+                select(ImageEmbedding.image_id, ImageEmbedding.layout).where(
+                    ImageEmbedding.model_id == self.model_id, ImageEmbedding.image_id.in_(list(image_ids))
+                )
+            )
+            found = {int(i): decode_layout(blob) for i, blob in rows}
+        return {i: v for i, v in found.items() if v is not None}
+
     # ---- queries
 
     def embed(self, img: Image.Image) -> tuple[np.ndarray, ImageHashes]:
@@ -291,10 +304,13 @@ def _vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f4").astype(np.float32)
 
 
-def stored_hashes(phash: int, dhash: int) -> ImageHashes:
+def stored_hashes(
+    phash: int, dhash: int, flatness: float | None = None, layout: bytes | None = None
+) -> ImageHashes:
     """Hashes of a stored row (mirrors are not stored: they are only needed on the query side)."""
     p, d = to_unsigned(int(phash)), to_unsigned(int(dhash))
-    return ImageHashes(phash=p, dhash=d, phash_mirror=p, dhash_mirror=d)
+    flat = float(flatness) if flatness is not None else None
+    return ImageHashes(p, d, p, d, flatness=flat, layout=decode_layout(layout))
 
 
 def sync_model_files(ctx: AppContext, *, force: bool = False) -> None:
@@ -362,6 +378,8 @@ def store_embedding(
         row = ImageEmbedding(image_id=image_id, model_id=model_id)
         db.add(row)
     row.vector, row.phash, row.dhash = blob, to_signed(hashes.phash), to_signed(hashes.dhash)
+    row.flatness = hashes.flatness
+    row.layout = encode_layout(hashes.layout) if hashes.layout is not None else None
     row.updated_at = utcnow()
     db.flush()
     if isinstance(index, TransactionalVectors):
@@ -531,7 +549,9 @@ def find_duplicates(*, db: Session, service: VisualService, viewer: Viewer, pin:
     vector = service.index.vectors([pin.image_id]).get(pin.image_id)
     hashes = image_hashes(img)
     visible = ImageVisibility(db, viewer)
-    for match in service.duplicates.find(hashes, vector, exclude=[pin.image_id], visible=visible):
+    apart = {b if a == pin.image_id else a for a, b in excluded_pairs(db, [pin.image_id])}
+    matches = service.duplicates.find(hashes, vector, exclude=[pin.image_id, *apart], visible=visible)
+    for match in matches:
         for other in visible.pins.get(match.id, [])[:1]:  # one pin per image
             cosine = match.cosine if match.cosine is not None else 1.0
             found.append(Scored(other, cosine, cosine, "near"))
