@@ -405,12 +405,22 @@ def main() -> None:
     parser.add_argument("--pins-per-user", type=int, default=5)
     parser.add_argument("--processes", type=int, default=1, help="server processes per app host")
     parser.add_argument("--max-inflight", type=int, default=600)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for every host, e.g. admission_read_limit=8 (PINHAVEN_ADMISSION_READ_LIMIT); repeatable",
+    )
     args = parser.parse_args()
+    host_settings = dict(item.split("=", 1) for item in args.set)
     reason = unavailable_reason()
     if reason:
         raise SystemExit(f"cannot build the namespaced deployment here: {reason}")
     images = [base64.b64encode(jpeg(i)).decode() for i in range(60)]
     with Deployment.start(Path(tempfile.mkdtemp(prefix="pinhaven-spike-"))) as deployment:
+        # (the harness passes no PINHAVEN_* variable of this process on: the hosts get these explicitly)
+        deployment.env.update({f"PINHAVEN_{name.upper()}": value for name, value in host_settings.items()})
         deployment.start_all(processes=args.processes)
         started = time.monotonic()
         world = seed_world(deployment, args.users, args.pins_per_user, images)
@@ -479,7 +489,8 @@ def main() -> None:
     spike_start = args.warm
     lines = [
         f"machine: 2 cores; baseline {args.baseline:g} req/s, spike {args.factor:g}x for {args.spike:g} s; "
-        f"event bus {'on' if deployment.event_bus else 'off'}; {args.processes} server process(es) per host",
+        f"event bus {'on' if deployment.event_bus else 'off'}; {args.processes} server process(es) per host"
+        + "".join(f"; {name}={value}" for name, value in host_settings.items()),
         "",
     ]
     lines += report_phases(load.results, phases)
