@@ -150,3 +150,31 @@ def test_refused_signups_are_throttled_per_address(
 @pytest.fixture
 def new_visitor(app: FastAPI) -> Callable[[], WebClient]:
     return lambda: WebClient(app)
+
+
+def test_a_login_for_an_unknown_account_costs_what_a_known_one_does(
+    ctx: AppContext, alice: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One password verification either way, and no hashing (which would double the unknown one's time)."""
+    from pinhaven.accounts import passwords
+    from pinhaven.accounts import service as accounts_service
+
+    passwords.stand_in_hash()  # made once per process
+    calls = {"hash": 0, "verify": 0}
+    real_verify = accounts_service.verify_password
+
+    def counting_hash(password: str) -> str:
+        calls["hash"] += 1
+        return passwords.hash_password(password)
+
+    def counting_verify(stored: str, password: str) -> bool:
+        calls["verify"] += 1
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(accounts_service, "hash_password", counting_hash)
+    monkeypatch.setattr(accounts_service, "verify_password", counting_verify)
+    with session_scope(ctx.sessions) as db:
+        for login in ("alice", "alice@example.test", "nobody", "nobody@example.test"):
+            before = dict(calls)
+            assert accounts_service.authenticate(db=db, login=login, password="wrong password") is None
+            assert (calls["hash"] - before["hash"], calls["verify"] - before["verify"]) == (0, 1), login

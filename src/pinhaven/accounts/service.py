@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.models import ApiToken, User
-from pinhaven.accounts.passwords import hash_password, verify_password
+from pinhaven.accounts.passwords import hash_password, stand_in_hash, verify_password
 from pinhaven.accounts.scopes import DEFAULT_TOKEN_SCOPES, Viewer, parse_scopes
 from pinhaven.accounts.token_cache import GENERATION as TOKENS_GENERATION
 from pinhaven.accounts.token_cache import TokenCache
@@ -120,9 +120,7 @@ def authenticate(*, db: Session, login: str, password: str) -> User | None:
     else:
         user = get_by_username(db=db, username=login)
     if user is None:
-        verify_password(
-            hash_password("timing-equaliser"), password
-        )  # same cost whether or not the user exists
+        verify_password(stand_in_hash(), password)  # the same cost whether or not the account exists
         return None
     return user if verify_password(user.password_hash, password) else None
 
