@@ -6,8 +6,10 @@ import json
 from urllib.parse import quote
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.factories import Account, media_source
+from tests.web.helpers import WebClient
 
 from pinhaven.text_rules import text_problem
 
@@ -94,3 +96,17 @@ def test_the_rule() -> None:
     assert text_problem("tab\t", multiline=False) is not None
     assert text_problem("émoji 😀 ok", multiline=False) is None
     assert "U+0000" in (text_problem("\x00", multiline=True) or "")
+
+
+def test_web_forms_refuse_control_characters(app: FastAPI) -> None:
+    visitor = WebClient(app)
+    visitor.signup("ann")
+    for bad in ("a\x00b", "a\x1bb"):
+        response = visitor.post("/boards", {"name": bad})
+        assert response.status_code == 400, response.text
+    refused = WebClient(app)
+    refused.get("/signup")
+    response = refused.post(
+        "/signup", {"username": "zed\x00", "email": "z@example.test", "password": "long enough pw"}
+    )
+    assert response.status_code == 400
