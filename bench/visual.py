@@ -261,24 +261,32 @@ def bench_lookup(embedder: BuiltinEmbedder, size: int, queries: int, seed: int) 
     the worst case, every hash/cosine candidate is flat and gets the parts check), queried with copies."""
     t0 = time.perf_counter()
     family = 4
-    images = [
-        g
-        for t in range(size // family)
-        for g in graphic_family(seed * 100_003 + 50_000 + t, family, width=368)
-    ]
-    shrunk = [prepare_image(open_jpeg(jpeg_bytes(im))) for im in images]
+    templates = size // family
+
+    def graphic(k: int) -> Image.Image:  # regenerated on demand: 10k pictures do not stay in memory
+        return graphic_family(seed * 100_003 + 50_000 + k // family, family, width=368)[k % family]
+
     vindex = VectorIndex(embedder.dim, model_id=embedder.model_id)
-    vindex.add(np.arange(len(shrunk)), embedder.embed_images(shrunk))
     finder = DuplicateFinder(hashes=HammingIndex(), vectors=vindex)
-    finder.add(list(range(len(shrunk))), [image_hashes(im) for im in shrunk])
+    batch = 64  # templates per batch
+    for start in range(0, templates, batch):
+        ids = list(range(start * family, min(start + batch, templates) * family))
+        shrunk = [
+            prepare_image(open_jpeg(jpeg_bytes(g)))
+            for t in range(start, min(start + batch, templates))
+            for g in graphic_family(seed * 100_003 + 50_000 + t, family, width=368)
+        ]
+        vindex.add(np.array(ids), embedder.embed_images(shrunk))
+        finder.add(ids, [image_hashes(im) for im in shrunk])
+    count = templates * family
     built = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
     rows: list[list[object]] = []
     for name in ("jpeg30", "crop10", "rotate5"):
-        picks = rng.choice(len(images), size=queries, replace=False)
+        picks = rng.choice(count, size=queries, replace=False)
         lat, cpu, found, candidates = [], [], 0, 0
         for k in picks.tolist():
-            copy = prepare_image(open_jpeg(jpeg_bytes(apply_transform(name, images[k], seed=k))))
+            copy = prepare_image(open_jpeg(jpeg_bytes(apply_transform(name, graphic(k), seed=k))))
             h, v = image_hashes(copy), embedder.embed_images([copy])[0]
             t, c = time.perf_counter(), time.thread_time()
             got = finder.find(h, v)
@@ -298,7 +306,7 @@ def bench_lookup(embedder: BuiltinEmbedder, size: int, queries: int, seed: int) 
             ]
         )
     table(
-        f"e. duplicate lookup cost: {len(images)} flat graphics indexed (built in {built:.0f} s), "
+        f"e. duplicate lookup cost: {count} flat graphics indexed (built in {built:.0f} s), "
         f"{queries} copies per transform, DuplicateFinder.find (hashes, ANN, parts check) in process",
         ["copy", "recall", "matches/query", "p50 ms", "p99 ms", "CPU p50 ms", "CPU p99 ms"],
         rows,
