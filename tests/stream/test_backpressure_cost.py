@@ -55,14 +55,13 @@ def test_writes_read_the_queue_at_most_once_a_second(ctx: AppContext, queue_chec
         queue_checks.clear()
         started = time.monotonic()
         writes = 0
-        while time.monotonic() - started < 2.5:
+        while time.monotonic() - started < 2.5 or writes < 20:
             response = client.post("/v5/boards", json={"name": f"board {writes}"}, headers=alice.headers)
             assert response.status_code == 201
             writes += 1
         elapsed = time.monotonic() - started
         time.sleep(0.2)  # a refresh started by the last request finishes
-    assert writes > 10
-    assert 1 <= len(queue_checks) <= elapsed / CHECK_TTL_SECONDS + 2, (writes, len(queue_checks))
+    assert 1 <= len(queue_checks) <= elapsed / CHECK_TTL_SECONDS + 2, (writes, elapsed, len(queue_checks))
 
 
 def test_the_queue_limit_still_refuses_writes(ctx: AppContext) -> None:

@@ -23,6 +23,7 @@ from pinhaven.stream.consumer import decode
 from pinhaven.stream.models import OutboxEvent
 from pinhaven.stream.relay import Relay
 
+
 def _closeup(pin: int, position: int) -> list[dict[str, Any]]:
     return [{"type": "closeup", "pin_id": str(pin), "surface": "home", "position": position}]
 
@@ -101,3 +102,29 @@ def test_ids_stay_above_a_key_s_last_id_even_from_a_clock_behind() -> None:
     last = ahead.next() + (5_000 << 22)  # an id made five seconds in this clock's future
     after = behind.next_after(last)
     assert after > last and behind.next() > after  # and the generator keeps increasing from there
+
+
+@pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
+def test_ids_of_a_key_rise_above_a_stored_id_from_a_clock_ahead(sctx: AppContext) -> None:
+    from pinhaven.db.engine import session_scope
+    from pinhaven.db.ids import new_id
+    from pinhaven.stream.models import OutboxKey
+    from pinhaven.stream.outbox import emit
+
+    ahead = new_id() + (3_000 << 22)  # another host's id, three seconds ahead of this clock
+    with session_scope(sctx.sessions) as db:
+        db.add(OutboxKey(key="k-ahead", last_id=ahead))
+    with session_scope(sctx.sessions) as db:
+        for i in range(3):  # several events of one key in one transaction, plus a key seen for the first time
+            emit(db=db, type="pin.updated", key="k-ahead", payload={"i": i})
+        emit(db=db, type="pin.updated", key="k-new", payload={"i": 0})
+        emit(db=db, type="pin.updated", key="k-two", payload={"i": 0})
+        emit(db=db, type="pin.updated", key="k-two", payload={"i": 1})
+    with sctx.sessions() as db:
+        rows = list(db.scalars(select(OutboxEvent).order_by(OutboxEvent.id)))
+        stored = {k.key: k.last_id for k in db.scalars(select(OutboxKey))}
+    mine = [r for r in rows if r.key == "k-ahead"]
+    assert [r.payload["i"] for r in mine] == [0, 1, 2] and mine[0].id > ahead
+    assert stored["k-ahead"] == mine[-1].id  # the next transaction starts above the last of them
+    assert stored["k-new"] == next(r.id for r in rows if r.key == "k-new")
+    assert stored["k-two"] == [r.id for r in rows if r.key == "k-two"][-1]

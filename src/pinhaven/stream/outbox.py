@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import dialect_name
-from pinhaven.db.ids import new_id_after
+from pinhaven.db.ids import new_id, new_id_after
 from pinhaven.stream.models import OutboxEvent, OutboxKey
 
 __all__ = ["EVENT_TYPES", "disable", "emit", "enable", "enabled"]
@@ -79,48 +79,95 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     now = utcnow()
-    last = _lock_keys(session, sorted({key for _, key, _ in pending}))
-    rows = []
-    for kind, key, payload in pending:
-        last[key] = new_id_after(last[key])
-        rows.append(
-            {
-                "id": last[key],
-                "key": key,
-                "type": kind,
-                "payload": payload,
-                "created_at": now,
-                "sent_at": None,
-            }
-        )
-    _store_last_ids(session, last)
+    ids = _take_ids(session, [key for _, key, _ in pending])
+    rows = [
+        {"id": id_, "key": key, "type": kind, "payload": payload, "created_at": now, "sent_at": None}
+        for id_, (kind, key, payload) in zip(ids, pending, strict=True)
+    ]
     for start in range(0, len(rows), 500):
         session.execute(insert(OutboxEvent), rows[start : start + 500])
 
 
-def _upsert(session: Session, rows: list[dict[str, Any]], *, keep: bool) -> None:
-    """Insert the keys' rows or update them (`keep`: rewrite last_id with itself, which only locks)."""
-    from sqlalchemy.dialects import mysql, postgresql, sqlite
+def _take_ids(session: Session, keys: list[str]) -> list[int]:
+    """An id for each pending event (by position), above its key's last id, with the keys' rows locked.
 
-    table: Any = OutboxKey.__table__
-    name = dialect_name(session)
-    stmt: Any
-    if name in ("mysql", "mariadb"):
-        stmt = mysql.insert(table).values(rows)
-        stmt = stmt.on_duplicate_key_update(last_id=table.c.last_id if keep else stmt.inserted.last_id)
+    PostgreSQL and SQLite: one upsert per 400 keys proposes each key's first fresh id and keeps the larger
+    of it and the stored one (RETURNING tells which); only a key with several events, or whose stored id is
+    ahead of this clock, needs a second statement. MariaDB: lock, locking read, store (three statements).
+    """
+    ids = [new_id() for _ in keys]  # increasing in emission order (one generator per process)
+    first: dict[str, int] = {}
+    for key, id_ in zip(keys, ids, strict=True):
+        first.setdefault(key, id_)
+    dialect = dialect_name(session)
+    if dialect in ("postgresql", "sqlite"):
+        stored = _propose(session, dialect, first)
+        behind = {key for key, value in stored.items() if value != first[key]}  # a clock ran ahead of ours
+        if not behind and len(first) == len(keys):
+            return ids  # the common case: one statement
     else:
-        stmt = (postgresql.insert if name == "postgresql" else sqlite.insert)(table).values(rows)
-        value = table.c.last_id if keep else stmt.excluded.last_id
-        stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"last_id": value})
-    session.execute(stmt)
+        stored = _lock_and_read(session, sorted(first))
+        behind = set(stored)  # ids are taken above the stored ones
+    last = {key: stored[key] for key in behind}
+    for index, key in enumerate(keys):
+        if key in behind:
+            ids[index] = last[key] = new_id_after(last[key])
+        else:
+            last[key] = ids[index]
+    _store_last_ids(session, last)
+    return ids
 
 
-def _lock_keys(session: Session, keys: list[str]) -> dict[str, int]:
-    """Lock (creating them when new) the keys' rows, in key order; each key's last id."""
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _statement(dialect: str, purpose: str) -> Any:
+    """The upserts on outbox_keys, built once per dialect and run with a list of parameter sets (their
+    compiled form is cached; a multi-row VALUES would compile on every commit). `propose`: keep the larger
+    last id, returning it; `lock`: rewrite last_id with itself (MariaDB; only locks); `store`: set it."""
+    statement = _STATEMENTS.get((dialect, purpose))
+    if statement is None:
+        from sqlalchemy import case
+        from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+        table: Any = OutboxKey.__table__
+        if dialect in ("mysql", "mariadb"):
+            mariadb: Any = mysql.insert(table)
+            value = table.c.last_id if purpose == "lock" else mariadb.inserted.last_id
+            statement = mariadb.on_duplicate_key_update(last_id=value)
+        else:
+            base: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+            value = {
+                "propose": case(
+                    (table.c.last_id < base.excluded.last_id, base.excluded.last_id), else_=table.c.last_id
+                ),
+                "lock": table.c.last_id,
+                "store": base.excluded.last_id,
+            }[purpose]
+            statement = base.on_conflict_do_update(index_elements=["key"], set_={"last_id": value})
+            if purpose == "propose":
+                statement = statement.returning(table.c.key, table.c.last_id)
+        _STATEMENTS[(dialect, purpose)] = statement
+    return statement
+
+
+def _propose(session: Session, dialect: str, first: dict[str, int]) -> dict[str, int]:
+    """Lock (creating them when new) the keys' rows in key order, storing each proposed id unless the stored
+    one is larger; each key's last id afterwards."""
+    stored: dict[str, int] = {}
+    rows = [{"key": key, "last_id": value} for key, value in sorted(first.items())]
+    for start in range(0, len(rows), 400):
+        result = session.execute(_statement(dialect, "propose"), rows[start : start + 400])
+        stored.update({str(k): int(v) for k, v in result})
+    return stored
+
+
+def _lock_and_read(session: Session, keys: list[str]) -> dict[str, int]:
+    """MariaDB: lock (creating them when new) the keys' rows, in key order; each key's last id."""
     last: dict[str, int] = {}
     for start in range(0, len(keys), 400):
         chunk = keys[start : start + 400]
-        _upsert(session, [{"key": key, "last_id": 0} for key in chunk], keep=True)
+        session.execute(_statement(dialect_name(session), "lock"), [{"key": k, "last_id": 0} for k in chunk])
         # A locking read: under MariaDB's REPEATABLE READ a plain one could return the snapshot's value.
         query = select(OutboxKey.key, OutboxKey.last_id).where(OutboxKey.key.in_(chunk)).with_for_update()
         last.update({str(k): int(v) for k, v in session.execute(query)})
@@ -130,7 +177,7 @@ def _lock_keys(session: Session, keys: list[str]) -> dict[str, int]:
 def _store_last_ids(session: Session, last: dict[str, int]) -> None:
     rows = [{"key": key, "last_id": value} for key, value in sorted(last.items())]
     for start in range(0, len(rows), 400):
-        _upsert(session, rows[start : start + 400], keep=False)
+        session.execute(_statement(dialect_name(session), "store"), rows[start : start + 400])
 
 
 @event.listens_for(Session, "after_rollback")
