@@ -123,7 +123,9 @@ class RedisCache:
 
     def bump(self, *names: str) -> None:
         if names:
-            self._send_bumps(frozenset(names))  # tried even while backing off: a bump matters more than a read
+            self._send_bumps(
+                frozenset(names)
+            )  # tried even while backing off: a bump matters more than a read
 
     def _send_bumps(self, names: frozenset[str]) -> bool:
         pending = names | self._unsent_bumps

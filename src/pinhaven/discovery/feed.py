@@ -191,7 +191,9 @@ def _serve(
     out: list[Pin] = []
     # A page topped up from the next session (a new pass over older pins) never repeats what it already shows.
     shown = {p.id for p in on_page}
-    groups_on_page: set[int] = set(group_ids(db, {p.image_id for p in on_page}).values()) if on_page else set()
+    groups_on_page: set[int] = (
+        set(group_ids(db, {p.image_id for p in on_page}).values()) if on_page else set()
+    )
     while len(out) < size and offset < len(session.items):
         window = [p for p, _, _ in session.items[offset : offset + size - len(out) + 8]]
         visible = visible_pin_ids(db=db, viewer=viewer, pin_ids=window)

@@ -165,7 +165,10 @@ class VisualService:
             ids, hashes = [], []
             for image_id, phash, dhash, flat in db.execute(
                 select(
-                    ImageEmbedding.image_id, ImageEmbedding.phash, ImageEmbedding.dhash, ImageEmbedding.flatness
+                    ImageEmbedding.image_id,
+                    ImageEmbedding.phash,
+                    ImageEmbedding.dhash,
+                    ImageEmbedding.flatness,
                 ).where(ImageEmbedding.model_id == self.model_id)
             ):
                 ids.append(int(image_id))
