@@ -67,8 +67,9 @@ class DuplicatePolicy:
     # flat pairs: share of both pictures' drawn parts one transform must explain (tuned on the generated
     # graphics of seed 1, bench/visual.py part `graphics`: different graphics of one template reach 0.85)
     min_structure_agreement: float = 0.86
-    # flat candidates given the parts check per query, most similar (cosine) first: ≈ 1-3 ms each, so the
-    # lookup stays within 20 ms where one template has many siblings (bench/visual.py part `lookup`)
+    # flat candidates given the parts check per query, most similar (cosine) first: ≈ 1-3 ms each. It bounds
+    # the cost but not within 20 ms yet (10k flat graphics: CPU p99 ≈ 77 ms), and at that size the cap
+    # costs recall (bench/visual.py part `lookup`, docs/BENCHMARKS.md)
     max_structure_checks: int = 8
 
     @classmethod
