@@ -3,6 +3,7 @@ alone (counters to the same values, the indexer's documents, the archive without
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -156,6 +157,31 @@ def test_rebuild_is_refused_once_the_stream_dropped_its_first_events(sctx: AppCo
     with sctx.sessions() as db:
         stats = db.get(PinStats, pin)
         assert stats is not None and stats.closeups == 1
+
+
+def test_rebuild_is_refused_when_state_predates_the_stream(
+    sctx: AppContext, bus: Bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinhaven.stream import outbox
+    from pinhaven.stream import replay as replay_module
+
+    monkeypatch.setattr(replay_module, "HISTORY_MARGIN", timedelta(milliseconds=300))  # a shorter test
+
+    world = World(sctx)
+    alice = make_account(sctx, "alice")
+    outbox.disable(sctx.engine)  # the instance ran without the bus at first
+    board = world.board(alice, "Open")
+    old_pin = world.pin(alice, board, "from before the bus")
+    world.events(alice, [ev("closeup", old_pin)])
+    outbox.enable(sctx.engine, sctx.settings.event_stream_instance)
+    time.sleep(1.1)  # the stream's first event is clearly later (ids have millisecond resolution)
+    world.pin(alice, board, "streamed")
+    Relay(sctx.sessions, bus).drain()
+    for name, what in (("indexer", "pins older"), ("counters", "engagement events older")):
+        with pytest.raises(ReplayRefused, match=what):
+            replay(sctx, bus, consumer_by_name(name), from_start=True)
+    with sctx.sessions() as db:
+        assert db.get(PinStats, old_pin) is not None  # refused before anything was reset
 
 
 def test_replay_without_from_start_repairs_and_keeps_state(sctx: AppContext, bus: Bus) -> None:
