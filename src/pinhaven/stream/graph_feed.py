@@ -37,6 +37,9 @@ def graph_ids(event_type: str, payload: dict[str, Any]) -> tuple[set[int], set[i
         if payload.get("parent_pin_id"):
             pins.add(int(payload["parent_pin_id"]))
     elif event_type.startswith("board.") and payload.get("board_id"):
+        changes = payload.get("changes")
+        if event_type == "board.updated" and isinstance(changes, list) and "privacy" not in changes:
+            return pins, boards  # renamed or described: the graph holds only which public boards pins are on
         boards.add(int(payload["board_id"]))
     return pins, boards
 
