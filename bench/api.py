@@ -198,7 +198,13 @@ def main() -> None:
                 stdin="bench password\n",
             )
             token = cli(data_dir, "tokens", "create", "bench").stdout.strip()
-            env = {"PINHAVEN_WORKER_THREADS": "0", "PINHAVEN_LOG_LEVEL": "warning"}
+            env = {
+                "PINHAVEN_WORKER_THREADS": "0",
+                "PINHAVEN_LOG_LEVEL": "warning",
+                # measure what a process can do, not how it sheds (bench/spike.py measures that)
+                "PINHAVEN_ADMISSION_READ_LIMIT": "0",
+                "PINHAVEN_ADMISSION_WRITE_LIMIT": "0",
+            }
             with running_server(data_dir, env=env, args=("--processes", str(processes))) as base:
                 board = seed(base, token, args.pins)
                 pids = server_pids(data_dir)

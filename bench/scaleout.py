@@ -79,6 +79,9 @@ def measure(
         "PINHAVEN_SEMANTIC_SEARCH": "0",
         "PINHAVEN_LOG_LEVEL": "warning",
         "PINHAVEN_WORKER_THREADS": "0",
+        # throughput, not shedding: admission control answers 503 above 16 reads in flight per process
+        "PINHAVEN_ADMISSION_READ_LIMIT": "0",
+        "PINHAVEN_ADMISSION_WRITE_LIMIT": "0",
     }
     try:
         cli(data_dir, "init", env=env).check_returncode()
