@@ -1,6 +1,6 @@
 """Scale-out on shared engines vs the embedded default, in one run.
 
-Shared = PostgreSQL 18 + pgvector (from the `pgserver` package, fsync off), media on SeaweedFS (S3), cache on
+Shared = PostgreSQL 16 + pgvector 0.6 (from the `pgserver` package, fsync off), media on SeaweedFS (S3), cache on
 the local Redis, vectors in the database. Embedded = SQLite + local files + in-process indexes. For each, with
 1 and 2 `pinhaven serve` processes: listing a board's pins (25 per page), creating a pin (1 MP JPEG) and
 visual search by pin ("more like this picture"), at concurrency 1 and 16, timed per request (asyncio

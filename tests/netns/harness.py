@@ -307,7 +307,7 @@ class Deployment:
             self._wait(lambda: _listening(engines, PORTS["nats"]), "NATS")
 
     def _start_postgres(self, address: str) -> None:
-        """PostgreSQL 18 + pgvector (pgserver package) inside the engines namespace, on `address` only."""
+        """PostgreSQL 16 + pgvector 0.6 (pgserver package) inside the engines namespace, on `address` only."""
         from pgserver import _commands
         from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
         from tests.engines.pgvector_server import FAST_SETTINGS, SYSTEM_USER
