@@ -7,6 +7,8 @@ answer 404. Strong ETags; `If-None-Match` answers 304.
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from pinhaven.deps import Ctx, CurrentViewer, DbSession
@@ -36,12 +38,28 @@ def _headers(media: MediaFile) -> dict[str, str]:
     return headers
 
 
-@router.api_route(
-    "/media/{prefix}/{sha256}/{name}",
-    methods=["GET", "HEAD"],
+_MEDIA_PATH = "/media/{prefix}/{sha256}/{name}"
+_MEDIA_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"image/webp": {}, "image/jpeg": {}, "image/png": {}}},
+    304: {},
+    404: {},
+}
+
+
+# GET and HEAD are two operations with their own ids (one id for both is invalid OpenAPI).
+@router.head(
+    _MEDIA_PATH,
     response_class=Response,
-    responses={200: {"content": {"image/webp": {}, "image/jpeg": {}, "image/png": {}}}, 304: {}, 404: {}},
+    responses=_MEDIA_RESPONSES,
+    summary="Headers of an image variant",
+    operation_id="head_media",
+)
+@router.get(
+    _MEDIA_PATH,
+    response_class=Response,
+    responses=_MEDIA_RESPONSES,
     summary="Fetch an image variant",
+    operation_id="get_media",
 )
 def get_media(
     prefix: str, sha256: str, name: str, request: Request, db: DbSession, viewer: CurrentViewer, ctx: Ctx
