@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -59,6 +60,9 @@ def admission_of(app: FastAPI) -> AdmissionControl:
     return layer
 
 
+T = TypeVar("T")
+
+
 def limited_app(settings: Settings, **limits: Any) -> tuple[AppContext, FastAPI, Held]:
     ctx = build_context(settings.with_overrides(**limits))
     app = create_app(ctx=ctx)
@@ -78,7 +82,14 @@ def run(scenario: Callable[[httpx.AsyncClient], Awaitable[None]], app: FastAPI) 
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             await scenario(client)
 
-    asyncio.run(main())
+    run_coroutine(main())
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in its own thread: a session-scoped Playwright browser in this test process keeps an event
+    loop running in the main thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_reads_above_the_limit_get_503_with_retry_after_and_service_recovers(
@@ -179,7 +190,7 @@ def test_a_disconnected_clients_request_does_not_run_its_handler(settings: Setti
         {"type": "http.disconnect"},
     ]
     try:
-        sent = asyncio.run(_call(app, _scope("GET", "/test/hold"), gone_at_once))
+        sent = run_coroutine(_call(app, _scope("GET", "/test/hold"), gone_at_once))
         assert held.started == 0 and sent == []
         assert admission_of(app).dropped == 1
 
@@ -196,7 +207,7 @@ def test_a_disconnected_clients_request_does_not_run_its_handler(settings: Setti
             return {"type": "http.disconnect"}
 
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        sent = asyncio.run(_call(app, _scope("POST", "/test/hold", headers), slow_body_then_gone))
+        sent = run_coroutine(_call(app, _scope("POST", "/test/hold", headers), slow_body_then_gone))
         assert held.started == 0
         assert not any(m.get("status") == 200 for m in sent)
     finally:
@@ -220,7 +231,7 @@ def test_a_request_that_waited_past_the_deadline_is_answered_503_without_running
 
     headers = [(b"content-type", b"application/json"), (b"content-length", b"2")]
     try:
-        sent = asyncio.run(_call(app, _scope("POST", "/test/hold", headers), slow_body))
+        sent = run_coroutine(_call(app, _scope("POST", "/test/hold", headers), slow_body))
         start = next(m for m in sent if m["type"] == "http.response.start")
         assert start["status"] == 503
         assert (b"retry-after", b"1") in start["headers"]

@@ -57,9 +57,11 @@ def env(postgres_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
         await connection.close()
 
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
-    try:
-        asyncio.run(ping())
+    try:  # own thread: a session-scoped Playwright browser may hold a running loop in the main thread
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, ping()).result()
     except Exception as exc:
         service_unavailable(f"NATS at {NATS_URL}", exc)
     instance = f"e2e{uuid.uuid4().hex[:8]}"
