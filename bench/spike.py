@@ -34,6 +34,7 @@ import base64
 import io
 import json
 import random
+import secrets
 import statistics
 import sys
 import tempfile
@@ -301,9 +302,16 @@ def seed_world(deployment: Deployment, users: int, pins_per_user: int, images: l
     return World(tokens=tokens, boards=boards, pins=pins, users=names)
 
 
+HEALTH_TOKEN = secrets.token_urlsafe(
+    16
+)  # given to every host, so /ext/v1/health shows queue and stream details
+
+
 def health(deployment: Deployment, role: str = "b") -> dict[str, Any]:
     try:
-        return dict(httpx.get(f"{deployment.url(role)}/ext/v1/health", timeout=10, trust_env=False).json())
+        url = f"{deployment.url(role)}/ext/v1/health"
+        headers = {"X-Health-Token": HEALTH_TOKEN}
+        return dict(httpx.get(url, headers=headers, timeout=10, trust_env=False).json())
     except (httpx.HTTPError, ValueError):
         return {}
 
@@ -421,6 +429,7 @@ def main() -> None:
     with Deployment.start(Path(tempfile.mkdtemp(prefix="pinhaven-spike-"))) as deployment:
         # (the harness passes no PINHAVEN_* variable of this process on: the hosts get these explicitly)
         deployment.env.update({f"PINHAVEN_{name.upper()}": value for name, value in host_settings.items()})
+        deployment.env["PINHAVEN_HEALTH_TOKEN"] = HEALTH_TOKEN
         deployment.start_all(processes=args.processes)
         started = time.monotonic()
         world = seed_world(deployment, args.users, args.pins_per_user, images)
