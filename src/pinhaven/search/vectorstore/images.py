@@ -24,8 +24,7 @@ from pinhaven.errors import InvalidInput
 from pinhaven.pins.models import Pin
 from pinhaven.search.vectorstore.scan import DEFAULT_EF_SEARCH, nearest_rows
 from pinhaven.search.vectorstore.schema import ensure_hnsw_index, visual_vectors
-from pinhaven.search.visual.embedder import l2_normalize
-from pinhaven.search.visual.index import VisibleFn
+from pinhaven.search.visual.index import VisibleFn, unit_vectors
 
 __all__ = ["DatabaseImageVectors"]
 
@@ -84,14 +83,7 @@ class DatabaseImageVectors:
     # ---- writes
 
     def _unit(self, vectors: np.ndarray, n: int) -> np.ndarray:
-        v = np.asarray(vectors, np.float32)
-        if v.ndim == 1:
-            v = v[None, :]
-        if v.shape != (n, self.dim):
-            raise InvalidInput(f"expected {n} vectors of width {self.dim}, got shape {v.shape}")
-        if not np.isfinite(v).all():
-            raise InvalidInput("vectors contain NaN or infinity")
-        return l2_normalize(v)
+        return unit_vectors(vectors, n, self.dim)
 
     def write(self, db: Session, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Insert or replace vectors inside the caller's transaction (next to their `visual_embeddings` rows,

@@ -27,11 +27,23 @@ import numpy as np
 from pinhaven.errors import InvalidInput
 from pinhaven.search.visual.embedder import l2_normalize
 
-__all__ = ["VectorIndex", "VisibleFn"]
+__all__ = ["VectorIndex", "VisibleFn", "unit_vectors"]
 
 VisibleFn = Callable[[Sequence[int]], set[int]]
 _FORMAT = 1
 _EXACT_FALLBACK = 4096  # above this many wanted results, scan HNSW's flat storage exactly instead
+
+
+def unit_vectors(vectors: np.ndarray, n: int, dim: int) -> np.ndarray:
+    """`n` finite vectors of width `dim` (one may come as a 1-d array), scaled to unit length; InvalidInput else."""
+    v = np.asarray(vectors, np.float32)
+    if v.ndim == 1:
+        v = v[None, :]
+    if v.shape != (n, dim):
+        raise InvalidInput(f"expected {n} vectors of width {dim}, got shape {v.shape}")
+    if not np.isfinite(v).all():
+        raise InvalidInput("vectors contain NaN or infinity")
+    return l2_normalize(v)
 
 
 class _RWLock:
@@ -261,14 +273,7 @@ class VectorIndex:
         return np.asarray(st.hnsw.reconstruct_batch(positions.astype(np.int64)), np.float32)
 
     def _check_vectors(self, vectors: np.ndarray, n: int) -> np.ndarray:
-        v = np.asarray(vectors, np.float32)
-        if v.ndim == 1:
-            v = v[None, :]
-        if v.shape != (n, self.dim):
-            raise InvalidInput(f"expected {n} vectors of width {self.dim}, got shape {v.shape}")
-        if not np.isfinite(v).all():
-            raise InvalidInput("vectors contain NaN or infinity")
-        return np.ascontiguousarray(l2_normalize(v))
+        return np.ascontiguousarray(unit_vectors(vectors, n, self.dim))
 
     # ---- reads
 
