@@ -154,6 +154,25 @@ def post_raw(path: str, token: str, body: dict[str, object]) -> bytes:
     return head.encode() + data
 
 
+def create_pin_requests(token: str, board: str, seeds: range) -> list[bytes]:
+    """Raw `POST /v5/pins` requests, one 1 MP JPEG each (distinct seeds: distinct pictures)."""
+    return [
+        post_raw(
+            "/v5/pins",
+            token,
+            {
+                "board_id": board,
+                "media_source": {
+                    "source_type": "image_base64",
+                    "content_type": "image/jpeg",
+                    "data": base64.b64encode(jpeg_1mp(seed)).decode(),
+                },
+            },
+        )
+        for seed in seeds
+    ]
+
+
 def seed(base: str, token: str, pins: int) -> str:
     import httpx
 
@@ -213,21 +232,7 @@ def main() -> None:
                     load(base, lambda i, r=list_request: r, concurrency, 1.0)  # warm-up
                     stats = load(base, lambda i, r=list_request: r, concurrency, args.seconds, pids)
                     rows.append(("list 25 pins", processes, concurrency, stats))
-                bodies = [
-                    post_raw(
-                        "/v5/pins",
-                        token,
-                        {
-                            "board_id": board,
-                            "media_source": {
-                                "source_type": "image_base64",
-                                "content_type": "image/jpeg",
-                                "data": base64.b64encode(jpeg_1mp(1000 + i)).decode(),
-                            },
-                        },
-                    )
-                    for i in range(64)
-                ]
+                bodies = create_pin_requests(token, board, seeds=range(1000, 1064))
                 for concurrency in (1, 16):
                     stats = load(base, lambda i, b=bodies: b[i % len(b)], concurrency, args.seconds, pids)
                     rows.append(("create pin (1 MP JPEG)", processes, concurrency, stats))

@@ -16,7 +16,6 @@ bench/vectors_pgvector.py.
 from __future__ import annotations
 
 import argparse
-import base64
 import io
 import os
 import shutil
@@ -33,7 +32,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api import get_raw, jpeg_1mp, load, post_raw, seed, server_pids
+from bench.api import create_pin_requests, get_raw, load, post_raw, seed, server_pids
 from tests.engines import pgvector_server, seaweed
 from tests.integration.server import cli, running_server
 
@@ -119,21 +118,7 @@ def measure(
                             load(base, make_raw, concurrency, args.seconds, pids),
                         )
                     )
-            bodies = [
-                post_raw(
-                    "/v5/pins",
-                    token,
-                    {
-                        "board_id": board,
-                        "media_source": {
-                            "source_type": "image_base64",
-                            "content_type": "image/jpeg",
-                            "data": base64.b64encode(jpeg_1mp(5000 + i)).decode(),
-                        },
-                    },
-                )
-                for i in range(48)
-            ]
+            bodies = create_pin_requests(token, board, seeds=range(5000, 5048))
             stats = load(base, lambda i: bodies[i % len(bodies)], 16, args.seconds, pids)
             rows.append(("create pin (1 MP JPEG)", label, processes, 16, stats))
             print(f"  {label}, {processes} process(es): server RSS MiB {[round(r) for r in rss_mib(pids)]}")

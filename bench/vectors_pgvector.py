@@ -30,6 +30,8 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.engines (the PostgreSQL it starts)
 
+from bench.visual import pct, table
+
 from pinhaven.accounts.scopes import ANONYMOUS
 from pinhaven.db.engine import make_engine, make_session_factory, session_scope
 from pinhaven.db.migrate import upgrade
@@ -43,20 +45,6 @@ MODEL = "bench-256"
 BOARDS, SECRET_BOARDS = 100, 10
 K = 10
 NOW = "2026-01-01 00:00:00+00"
-
-
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    cells = [[f"{c:.3f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
-    print(f"\n{title}")
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for r in cells:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    return float(np.quantile(np.asarray(values), q))
 
 
 def corpus(n: int, dim: int, clusters: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
