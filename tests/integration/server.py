@@ -8,9 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -80,3 +81,39 @@ def running_server(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def start_worker(data_dir: Path, env: dict[str, str], *, threads: int = 1) -> subprocess.Popen[bytes]:
+    """A `pinhaven worker` process on `data_dir` (its log appended to worker.log there)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = open(data_dir / "worker.log", "a")  # noqa: SIM115
+    return subprocess.Popen(
+        [*PINHAVEN, "worker", "--threads", str(threads)],
+        env={**os.environ, "PINHAVEN_DATA_DIR": str(data_dir), "PINHAVEN_PASSWORD_HASH_FAST": "1", **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Send `sig` to the process group, then SIGKILL if it has not exited within 20 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_until(check: Callable[[], Any], *, timeout: float, what: str, interval: float = 0.1) -> Any:
+    """Poll `check()` until it returns something truthy (returned), failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)

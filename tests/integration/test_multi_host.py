@@ -10,8 +10,6 @@ within the documented bound (1 s); no media file is written under any host's dat
 from __future__ import annotations
 
 import base64
-import os
-import signal
 import subprocess
 import time
 import uuid
@@ -25,7 +23,7 @@ import pytest
 from tests.engines.pgvector_server import PgvectorServer, pgvector_server  # noqa: F401
 from tests.engines.seaweed import SeaweedServer, s3_settings, seaweed_s3  # noqa: F401
 from tests.factories import image_bytes
-from tests.integration.server import PINHAVEN, cli, running_server
+from tests.integration.server import cli, running_server, start_worker, stop, wait_until
 
 pytestmark = pytest.mark.services
 
@@ -60,42 +58,17 @@ def shared_env(
 
 @contextmanager
 def running_worker(data_dir: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = open(data_dir / "worker.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [*PINHAVEN, "worker", "--threads", "2"],
-        env={**os.environ, "PINHAVEN_DATA_DIR": str(data_dir), "PINHAVEN_PASSWORD_HASH_FAST": "1", **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = start_worker(data_dir, env, threads=2)
     try:
         yield process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        log.close()
-
-
-def wait_until(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+        stop(process)
 
 
 def seconds_until(check: Callable[[], bool], *, timeout: float = 10.0) -> float:
     """How long until `check()` holds (measured from now), failing after `timeout`."""
     start = time.monotonic()
-    wait_until(check, timeout=timeout, what="the change to reach the other host")
+    wait_until(check, timeout=timeout, interval=0.05, what="the change to reach the other host")
     return time.monotonic() - start
 
 

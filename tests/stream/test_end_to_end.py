@@ -7,12 +7,10 @@ SIGKILL in the middle of a burst and restarted: nothing is lost, nothing is coun
 from __future__ import annotations
 
 import base64
-import os
 import signal
-import subprocess
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.conftest import _postgres_schema, service_unavailable
 from tests.factories import image_bytes
-from tests.integration.server import PINHAVEN, cli, running_server
+from tests.integration.server import cli, running_server, start_worker, stop, wait_until
 
 from pinhaven.db.engine import make_engine
 from pinhaven.events.models import EngagementEvent, PinStats
@@ -86,39 +84,6 @@ def _delete_streams(instance: str) -> None:
         bus.delete_streams()
     finally:
         bus.close()
-
-
-def start_worker(data_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = open(data_dir / "worker.log", "a")  # noqa: SIM115
-    return subprocess.Popen(
-        [*PINHAVEN, "worker", "--threads", "1"],
-        env={**os.environ, "PINHAVEN_DATA_DIR": str(data_dir), "PINHAVEN_PASSWORD_HASH_FAST": "1", **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def wait_until(check: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def test_serve_and_worker_stream_every_change_and_survive_a_killed_worker(
