@@ -71,3 +71,21 @@ class BoardFollow(Base):
         BigInteger, ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BoardInvitation(IdMixin, Base):
+    """The owner invited `invitee_id` to collaborate: pending until accepted (then a BoardCollaborator row),
+    declined, or revoked by the owner."""
+
+    __tablename__ = "board_invitations"
+    __table_args__ = (
+        UniqueConstraint("board_id", "invitee_id"),
+        Index("ix_board_invitations_invitee_id_status", "invitee_id", "status"),
+    )
+
+    board_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("boards.id", ondelete="CASCADE"))
+    inviter_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    invitee_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|accepted|declined|revoked
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(nullable=True)

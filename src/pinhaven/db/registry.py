@@ -11,12 +11,15 @@ def all_metadata() -> MetaData:
     # One import per domain that owns tables; add yours here.
     import pinhaven.accounts.models
     import pinhaven.boards.models
+    import pinhaven.comments.models
     import pinhaven.discovery.models
     import pinhaven.events.models
     import pinhaven.ingest.models
     import pinhaven.ingest.url_learning
     import pinhaven.jobs.models
     import pinhaven.media.models
+    import pinhaven.messages.models
+    import pinhaven.notifications.models
     import pinhaven.pins.models
     import pinhaven.pins.products
     import pinhaven.search.text.models

@@ -1,0 +1,1 @@
+"""Comments (threaded one level, mentions) and reactions on pins."""

@@ -1,0 +1,1 @@
+"""Direct messages (text or a pin, to one or several people), conversations, blocks."""
