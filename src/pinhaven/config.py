@@ -78,6 +78,13 @@ def _stream_instance(value: str) -> str:
     return instance_name(value)
 
 
+def _ranking_weights(value: str) -> str:
+    from pinhaven.ranking.objectives import parse_weights
+
+    parse_weights(value)
+    return value.strip()
+
+
 def _str_tuple(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
@@ -146,6 +153,9 @@ class Settings:
     admission_queue_deadline_seconds: float = 2.0  # waited longer before the handler starts: 503 (0: never)
     admission_retry_after_seconds: int = 1
     db_pool_timeout_seconds: float = 2.0  # wait for a pooled connection; then 503 + Retry-After
+    ranking_weights: str = "save=1,click=0.6,closeup=0.3,hide=-2"  # utility of the ranker's objectives
+    ranking_train_interval_seconds: float = 21600.0  # scheduled label + train + promote-if-better (0: never)
+    ranking_min_new_sessions: int = 500  # labelled feed sessions since the last model before retraining
 
     @property
     def resolved_database_url(self) -> str:
@@ -221,6 +231,9 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "admission_queue_deadline_seconds": float,
     "admission_retry_after_seconds": int,
     "db_pool_timeout_seconds": float,
+    "ranking_weights": _ranking_weights,
+    "ranking_train_interval_seconds": float,
+    "ranking_min_new_sessions": int,
 }
 
 
@@ -370,6 +383,12 @@ SETTINGS_DOC: dict[str, str] = {
     "admission_retry_after_seconds": "Retry-After sent with an admission or database-pool 503.",
     "db_pool_timeout_seconds": "How long a request waits for a pooled database connection (PostgreSQL, MySQL) "
     "before it is answered 503 with Retry-After.",
+    "ranking_weights": "Utility of the learned ranker: `objective=weight` pairs over save, click, closeup and "
+    "hide (hide negative), e.g. `save=1,click=0.6,closeup=0.3,hide=-2`. Experiment arms may override it.",
+    "ranking_train_interval_seconds": "How often a job labels the served-features log and, when enough new "
+    "examples exist, trains a ranking model and promotes it if it beats the current one (0: never).",
+    "ranking_min_new_sessions": "Labelled feed sessions needed since the last trained model before the "
+    "scheduled job trains again.",
     "vector_store": "Where visual and text vectors live: `local` (index files and in-memory matrices in each "
     "process) or `database` (pgvector HNSW indexes in the PostgreSQL database, shared by every host, privacy "
     "filtered inside the query; needs the `postgres` extra and the `vector` extension).",

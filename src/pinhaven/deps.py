@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from pinhaven.accounts import service as accounts_service
+from pinhaven.accounts import sessions as web_sessions
 from pinhaven.accounts.scopes import ANONYMOUS, Viewer, session_viewer
-from pinhaven.accounts.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_valid, user_for_session_cookie
+from pinhaven.accounts.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_valid
 from pinhaven.accounts.token_cache import tokens_of
 from pinhaven.context import AppContext
 from pinhaven.errors import Forbidden, InvalidInput, Unauthorized
@@ -104,14 +105,17 @@ async def get_viewer(request: Request) -> Viewer:
     if not cookie:
         return ANONYMOUS
     ctx = ctx_of(request)
-    user_id = await run_in_threadpool(_session_user_id, ctx, cookie)
-    if user_id is None:
+    session, known = web_sessions.cached_session(ctx=ctx, cookie=cookie)  # no I/O but the cache's
+    if not known:
+        session = await run_in_threadpool(partial(web_sessions.resolve, ctx=ctx, cookie=cookie))
+    if session is None:
         return ANONYMOUS
     if request.method not in SAFE_METHODS and not csrf_valid(
         secret_key=ctx.settings.secret_key, binding=cookie, token=request.headers.get(CSRF_HEADER)
     ):
         raise Forbidden("Missing or invalid CSRF token.")
-    return session_viewer(user_id)
+    request.state.web_session = session
+    return session_viewer(session.user_id)
 
 
 async def _token_viewer(request: Request, authorization: str) -> Viewer:
@@ -133,12 +137,6 @@ async def _token_viewer(request: Request, authorization: str) -> Viewer:
             plaintext=token,
         )
     )
-
-
-def _session_user_id(ctx: AppContext, cookie: str) -> int | None:
-    with ctx.read_sessions() as db:
-        user = user_for_session_cookie(db=db, secret_key=ctx.settings.secret_key, cookie=cookie)
-        return user.id if user is not None else None
 
 
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]

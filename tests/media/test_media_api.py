@@ -220,7 +220,7 @@ def test_session_cookie_viewer_sees_own_secret_image(
     with session_scope(ctx.sessions) as db:
         user = db.get(User, alice.user.id)
         assert user is not None
-        cookie = make_session_cookie(secret_key=ctx.settings.secret_key, user=user)
+        cookie = make_session_cookie(db=db, secret_key=ctx.settings.secret_key, user=user)
     media_client.cookies.set(SESSION_COOKIE, cookie)
     assert media_client.get(path_of(secret_image, "originals")).status_code == 200
 

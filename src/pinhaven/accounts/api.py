@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from pinhaven.accounts import follows, service
+from pinhaven.accounts import sessions as web_sessions
 from pinhaven.accounts.present import present_account, present_profile, present_user_summary
-from pinhaven.accounts.schemas import AccountRead, ProfileRead, UserPage
+from pinhaven.accounts.schemas import (
+    AccountRead,
+    ProfileRead,
+    SessionList,
+    SessionRead,
+    SessionsEnded,
+    UserPage,
+)
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards import members
 from pinhaven.boards import service as boards_service
 from pinhaven.boards.present import present_boards
 from pinhaven.boards.schemas import BoardPage
+from pinhaven.db.ids import parse_id
 from pinhaven.deps import BaseUrl, CurrentViewer, DbSession, Pagination, Scopes, user_id_of, v5_scopes
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.present import present_pins
 from pinhaven.pins.schemas import PinPage
+from pinhaven.timefmt import iso
 
 router = APIRouter(tags=["accounts"])
 
@@ -34,6 +44,8 @@ def get_user_account(db: DbSession, viewer: AccountsRead, base_url: BaseUrl) -> 
 
 ext_router = APIRouter(prefix="/ext/v1", tags=["people"])
 FollowWrite = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
+SelfRead = Annotated[Viewer, Depends(Scopes("user_accounts:read"))]
+SelfWrite = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
 
 
 @ext_router.get("/users/{username}", response_model=ProfileRead)
@@ -118,3 +130,39 @@ def list_followed_boards(
     return BoardPage(
         items=present_boards(db=db, boards=result.items, base_url=base_url), bookmark=result.bookmark
     )
+
+
+# --- /ext/v1/me/sessions: the caller's web sessions -------------------------------------------------
+
+
+@ext_router.get("/me/sessions", response_model=SessionList, tags=["sessions"])
+def list_sessions(request: Request, db: DbSession, viewer: SelfRead) -> SessionList:
+    """The caller's live web sessions (where they are logged in), newest first."""
+    current = getattr(request.state, "web_session", None)
+    rows = web_sessions.list_active(db=db, user_id=user_id_of(viewer))
+    return SessionList(
+        items=[
+            SessionRead(
+                id=str(row.id),
+                created_at=iso(row.created_at),
+                last_seen_at=iso(row.last_seen_at),
+                expires_at=iso(row.expires_at),
+                user_agent=row.user_agent,
+                current=web_sessions.is_current(row, current),
+            )
+            for row in rows
+        ]
+    )
+
+
+@ext_router.delete("/me/sessions", response_model=SessionsEnded, tags=["sessions"])
+def end_all_sessions(db: DbSession, viewer: SelfWrite) -> SessionsEnded:
+    """Log out everywhere: end every web session of the caller (API tokens stay valid)."""
+    return SessionsEnded(ended=web_sessions.revoke_all(db=db, user_id=user_id_of(viewer)))
+
+
+@ext_router.delete("/me/sessions/{session_id}", response_model=SessionsEnded, tags=["sessions"])
+def end_session(db: DbSession, viewer: SelfWrite, session_id: str) -> SessionsEnded:
+    """End one web session of the caller (404 for an unknown id or someone else's)."""
+    web_sessions.revoke(db=db, user_id=user_id_of(viewer), session_id=parse_id(session_id) or 0)
+    return SessionsEnded(ended=1)

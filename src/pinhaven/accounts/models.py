@@ -45,6 +45,20 @@ class ApiToken(IdMixin, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class UserSession(IdMixin, Base):
+    """A signed-in web session; the cookie carries its secret, only the secret's SHA-256 is stored."""
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
 class UserFollow(Base):
     __tablename__ = "user_follows"
     __table_args__ = (Index("ix_user_follows_followee", "followee_id", "created_at"),)

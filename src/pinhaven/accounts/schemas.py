@@ -52,3 +52,22 @@ class ProfileRead(BaseModel):
     following_count: int
     is_following: bool
     is_me: bool
+
+
+class SessionRead(BaseModel):
+    """A signed-in web session (GET /ext/v1/me/sessions)."""
+
+    id: str
+    created_at: str
+    last_seen_at: str
+    expires_at: str
+    user_agent: str
+    current: bool
+
+
+class SessionList(BaseModel):
+    items: list[SessionRead]
+
+
+class SessionsEnded(BaseModel):
+    ended: int

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts.models import ApiToken, User
 from pinhaven.accounts.passwords import hash_password, stand_in_hash, verify_password
 from pinhaven.accounts.scopes import DEFAULT_TOKEN_SCOPES, Viewer, parse_scopes
+from pinhaven.accounts.sessions import revoke_all as revoke_all_sessions
 from pinhaven.accounts.token_cache import GENERATION as TOKENS_GENERATION
 from pinhaven.accounts.token_cache import TokenCache
 from pinhaven.cache import bump_on_commit, cache_for
@@ -126,12 +127,13 @@ def authenticate(*, db: Session, login: str, password: str) -> User | None:
 
 
 def change_password(*, db: Session, user: User, current_password: str, new_password: str) -> None:
-    """Change the password and end every other session."""
+    """Change the password and end every session (the caller opens a new one for the person who changed it)."""
     if not verify_password(user.password_hash, current_password):
         raise InvalidInput("is not your current password", field="current_password")
     user.password_hash = hash_password(_check_password(new_password))
     user.session_version += 1
     db.flush()
+    revoke_all_sessions(db=db, user_id=user.id)
 
 
 def update_profile(

@@ -14,6 +14,7 @@ def all_metadata() -> MetaData:
     import pinhaven.comments.models
     import pinhaven.discovery.models
     import pinhaven.events.models
+    import pinhaven.experiments.models
     import pinhaven.ingest.models
     import pinhaven.ingest.url_learning
     import pinhaven.jobs.models
@@ -22,6 +23,7 @@ def all_metadata() -> MetaData:
     import pinhaven.notifications.models
     import pinhaven.pins.models
     import pinhaven.pins.products
+    import pinhaven.ranking.models
     import pinhaven.search.text.models
     import pinhaven.search.visual.models
     import pinhaven.stream.models  # noqa: F401

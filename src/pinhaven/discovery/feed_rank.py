@@ -5,7 +5,8 @@ stores them as a session and serves pages from it. Steps, each timed when `stage
     user history (recent actions, own pins, hides, follows) → candidate sources (following, walks, and
     the cached trending / fresh / topics / popular) → fusion → candidate rows + privacy filter
     (boards.access on every candidate) → exact duplicates of hidden pins and of the user's own images
-    → features (engagement, freshness, affinity, seen) → scorer (ranking.HandTunedScorer)
+    → features (engagement, freshness, affinity, seen) → scorer (pinhaven.ranking.serving: the learned
+    model, an experiment arm's choice, or ranking.HandTunedScorer as the fallback; logs the features)
     → SSD over image embeddings when a visual service offers them → board / creator caps, one pin per
     image (images are content-addressed by SHA-256, so one image id is one content hash).
 """
@@ -31,9 +32,7 @@ from pinhaven.discovery.diversity import Candidate, apply_caps, ssd_rerank
 from pinhaven.discovery.ranking import (
     SOURCE_CODES,
     Features,
-    HandTunedScorer,
     Laps,
-    Scorer,
     engagement_rate,
     fuse_sources,
 )
@@ -43,6 +42,8 @@ from pinhaven.errors import InvalidInput
 from pinhaven.events.models import PinStats
 from pinhaven.events.service import hidden_pin_ids, seen_pin_ids
 from pinhaven.pins.models import Pin
+from pinhaven.ranking import serving as ranking_serving
+from pinhaven.ranking.features import UserFeatures
 from pinhaven.search.visual.groups import group_ids
 
 __all__ = ["SEEN_DAYS", "SESSION_SIZE", "generate", "prime"]
@@ -50,7 +51,6 @@ __all__ = ["SEEN_DAYS", "SESSION_SIZE", "generate", "prime"]
 SESSION_SIZE = 300
 SEEN_DAYS = 3
 SSD_HEAD = 200  # SSD reorders this many best candidates when embeddings exist
-_SCORER: Scorer = HandTunedScorer()
 
 
 def _affinities(
@@ -123,6 +123,7 @@ def generate(
     if user_id is None:
         raise InvalidInput("the personalised feed needs a signed-in user", field="viewer")
     lap = Laps(stages)
+    ranking = ranking_serving.plan(ctx, user_id=user_id)  # experiment arm or defaults: scorer, sources
     now = now or utcnow()
     seed = (session_id or new_id()) & 0x7FFFFFFF
     cache = sources.source_cache(ctx)
@@ -214,7 +215,12 @@ def generate(
                 seen=int(p in seen),
             )
         )
-    scores = dict(zip(ids, _SCORER.score(feats), strict=True))
+    user = UserFeatures(len(hist.actions), len(hidden), len(followed_users) + len(followed_boards))
+    scored = ranking_serving.score(
+        ctx, ranking, db=db, user_id=user_id, session_id=session_id, pin_ids=ids, base=feats,
+        sources=candidates, user=user,
+    )  # fmt: skip
+    scores = dict(zip(ids, scored, strict=True))
     # Unseen pins first, then the best of those already shown ("caught up": older pins, never nothing).
     tiers = [[p for p in ids if p not in seen], [p for p in ids if p in seen]]
     lap("scoring")

@@ -63,7 +63,7 @@ def signup(
         context = {"next": safe_next(next), "form": form, "error": exc.message}
         return render(request, "auth/signup.html", context, status=exc.status)
     response = RedirectResponse(safe_next(next), status_code=303)
-    start_session(request, response, user)
+    start_session(request, response, user, db)
     return response
 
 
@@ -92,12 +92,13 @@ def login(
         return render(request, "auth/login.html", context, status=400)
     limiter.reset(login, address)
     response = RedirectResponse(safe_next(next), status_code=303)
-    start_session(request, response, user)
+    start_session(request, response, user, db)
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, db: DbSession) -> Response:
+    """End this session on the server (its cookie, replayed, is refused) and in the browser."""
     response = RedirectResponse("/", status_code=303)
-    end_session(response)
+    end_session(request, response, db)
     return response

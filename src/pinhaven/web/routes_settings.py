@@ -1,4 +1,4 @@
-"""Settings: profile (with avatar upload), password, API tokens."""
+"""Settings: profile (with avatar upload), password, API tokens, sessions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import AfterValidator
 
 from pinhaven.accounts import service as accounts_service
+from pinhaven.accounts import sessions as web_sessions
 from pinhaven.accounts.scopes import ALL_SCOPES
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
@@ -16,7 +17,7 @@ from pinhaven.errors import InvalidInput, PinhavenError
 from pinhaven.media import service as media_service
 from pinhaven.text_rules import check_line, check_paragraph
 from pinhaven.web.forms import has_file, read_upload
-from pinhaven.web.session import SignedIn, start_session
+from pinhaven.web.session import SignedIn, current_session, end_session, start_session
 from pinhaven.web.templating import render
 
 router = APIRouter(prefix="/settings")
@@ -104,9 +105,9 @@ def change_password(
         return render(
             request, "settings/password.html", {"tab": "password", "error": exc.message}, status=exc.status
         )
-    # Other sessions end (the service bumped the session version); this one continues with a new cookie.
+    # Every session ended (the service revoked them); this browser continues in a new one.
     response = render(request, "settings/password.html", {"tab": "password", "saved": True})
-    start_session(request, response, me)
+    start_session(request, response, me, db)
     return response
 
 
@@ -145,3 +146,35 @@ def create_token(
 def revoke_token(db: DbSession, me: SignedIn, token_id: str) -> Response:
     accounts_service.revoke_token(db=db, user=me, token_id=parse_id(token_id) or 0)
     return RedirectResponse("/settings/tokens", status_code=303)
+
+
+def _sessions_context(request: Request, db: DbSession, me: SignedIn, **extra: object) -> dict[str, object]:
+    current = current_session(request)
+    rows = web_sessions.list_active(db=db, user_id=me.id)
+    listed = [{"row": row, "current": web_sessions.is_current(row, current)} for row in rows]
+    return {"tab": "sessions", "sessions": listed, **extra}
+
+
+@router.get("/sessions")
+def sessions_page(request: Request, db: DbSession, me: SignedIn, ended: int = 0) -> Response:
+    return render(request, "settings/sessions.html", _sessions_context(request, db, me, ended=ended))
+
+
+@router.post("/sessions/{session_id}/revoke")
+def revoke_session(request: Request, db: DbSession, me: SignedIn, session_id: str) -> Response:
+    web_sessions.revoke(db=db, user_id=me.id, session_id=parse_id(session_id) or 0)
+    current = current_session(request)
+    if current is not None and current.session_id == parse_id(session_id):
+        response = RedirectResponse("/login", status_code=303)
+        end_session(request, response, db)
+        return response
+    return RedirectResponse("/settings/sessions?ended=1", status_code=303)
+
+
+@router.post("/sessions/revoke-all")
+def revoke_all_sessions(request: Request, db: DbSession, me: SignedIn) -> Response:
+    """Log out everywhere, this browser included."""
+    web_sessions.revoke_all(db=db, user_id=me.id)
+    response = RedirectResponse("/login", status_code=303)
+    end_session(request, response, db)
+    return response

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
 
+from pinhaven.accounts import sessions as web_sessions
 from pinhaven.accounts.models import User
 from pinhaven.accounts.scopes import ANONYMOUS, Viewer, session_viewer
-from pinhaven.accounts.sessions import (
-    SESSION_COOKIE,
-    SESSION_MAX_AGE,
-    make_session_cookie,
-    user_for_session_cookie,
-)
+from pinhaven.accounts.sessions import SESSION_COOKIE, SESSION_MAX_AGE, SessionRef, make_session_cookie
 from pinhaven.deps import DbSession
 from pinhaven.errors import Unauthorized
 from pinhaven.web.present import person
@@ -24,8 +21,10 @@ def get_web_user(request: Request, db: DbSession) -> User | None:
     if hasattr(request.state, "web_user"):
         user: User | None = request.state.web_user
         return user
-    secret = request.app.state.ctx.settings.secret_key
-    user = user_for_session_cookie(db=db, secret_key=secret, cookie=request.cookies.get(SESSION_COOKIE))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = web_sessions.resolve(ctx=request.app.state.ctx, cookie=cookie) if cookie else None
+    user = db.get(User, session.user_id) if session is not None else None
+    request.state.web_session = session if user is not None else None
     request.state.web_user = user
     request.state.web_person = person(db, user) if user else None
     return user
@@ -52,12 +51,20 @@ def require_user(user: WebUser) -> User:
 SignedIn = Annotated[User, Depends(require_user)]
 
 
-def start_session(request: Request, response: Response, user: User) -> None:
-    """Set a fresh signed session cookie (HttpOnly, SameSite=Lax; Secure over https)."""
+def current_session(request: Request) -> SessionRef | None:
+    """The session of this request's valid cookie (after `get_web_user` or `get_viewer` ran), else None."""
+    session: SessionRef | None = getattr(request.state, "web_session", None)
+    return session
+
+
+def start_session(request: Request, response: Response, user: User, db: Session) -> None:
+    """Open a server-side session (in `db`'s transaction) and set its signed cookie (HttpOnly, SameSite=Lax;
+    Secure over https)."""
     secret = request.app.state.ctx.settings.secret_key
+    agent = request.headers.get("user-agent", "")
     response.set_cookie(
         SESSION_COOKIE,
-        make_session_cookie(secret_key=secret, user=user),
+        make_session_cookie(db=db, secret_key=secret, user=user, user_agent=agent),
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
@@ -71,7 +78,10 @@ def is_https(request: Request) -> bool:
     return request.url.scheme == "https" or base_url.startswith("https://")
 
 
-def end_session(response: Response) -> None:
+def end_session(request: Request, response: Response, db: Session) -> None:
+    """Revoke the session the request's cookie names (a replayed cookie is then refused) and drop the cookie."""
+    secret = request.app.state.ctx.settings.secret_key
+    web_sessions.revoke_by_cookie(db=db, secret_key=secret, cookie=request.cookies.get(SESSION_COOKIE))
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
 
 

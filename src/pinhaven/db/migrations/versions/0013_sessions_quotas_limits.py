@@ -1,8 +1,13 @@
-"""sessions, quotas and API limits (issue 16 defects)
+"""sessions, quotas and API limits (issue 16 defects): user_sessions (server-side web sessions)
 
 Revision ID: 0013
 Revises: 0012
 """
+
+import sqlalchemy as sa
+from alembic import op
+
+import pinhaven.db.base
 
 revision = "0013"
 down_revision = "0012"
@@ -11,8 +16,25 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "user_sessions",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", pinhaven.db.base.UTCDateTime(), nullable=False),
+        sa.Column("last_seen_at", pinhaven.db.base.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", pinhaven.db.base.UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", pinhaven.db.base.UTCDateTime(), nullable=True),
+        sa.Column("user_agent", sa.String(length=200), nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_user_sessions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
+    )
+    op.create_index(op.f("ix_user_sessions_user_id"), "user_sessions", ["user_id"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index(op.f("ix_user_sessions_user_id"), table_name="user_sessions")
+    op.drop_table("user_sessions")
