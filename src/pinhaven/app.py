@@ -206,6 +206,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 def _routers() -> list[Any]:
     # One line per domain's HTTP layer.
     from pinhaven.accounts import api as accounts_api
+    from pinhaven.ads import api as ads_api
     from pinhaven.boards import api as boards_api
     from pinhaven.discovery import api as discovery_api
     from pinhaven.events import api as events_api
@@ -233,5 +234,6 @@ def _routers() -> list[Any]:
         visual_search_api.router,
         media_api.router,
         jobs_api.router,
+        ads_api.router,
         web_router,
     ]

@@ -156,6 +156,14 @@ class Settings:
     ranking_weights: str = "save=1,click=0.6,closeup=0.3,hide=-2"  # utility of the ranker's objectives
     ranking_train_interval_seconds: float = 21600.0  # scheduled label + train + promote-if-better (0: never)
     ranking_min_new_sessions: int = 500  # labelled feed sessions since the last model before retraining
+    ads_enabled: bool = True  # promoted pins in the home feed, search and related pins
+    ads_every_organic: int = 9  # one ad slot after every N organic pins (never first, never two in a row)
+    ads_signed_out: bool = True  # signed-out visitors see promoted pins too
+    ads_reserve_cpm_micro: int = 500_000  # reserve price per thousand impressions, micro-currency
+    ads_relevance_floor: float = 0.05  # an ad less relevant than this never shows, whatever its bid
+    ads_frequency_cap_per_day: int = 3  # impressions of one ad per user per day (an ad group may set fewer)
+    ads_click_window_days: int = 30  # conversions attributed to a click within this many days
+    ads_view_window_days: int = 1  # ... else to an impression within this many days
 
     @property
     def resolved_database_url(self) -> str:
@@ -234,6 +242,14 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "ranking_weights": _ranking_weights,
     "ranking_train_interval_seconds": float,
     "ranking_min_new_sessions": int,
+    "ads_enabled": _bool,
+    "ads_every_organic": int,
+    "ads_signed_out": _bool,
+    "ads_reserve_cpm_micro": int,
+    "ads_relevance_floor": float,
+    "ads_frequency_cap_per_day": int,
+    "ads_click_window_days": int,
+    "ads_view_window_days": int,
 }
 
 
@@ -389,6 +405,14 @@ SETTINGS_DOC: dict[str, str] = {
     "examples exist, trains a ranking model and promotes it if it beats the current one (0: never).",
     "ranking_min_new_sessions": "Labelled feed sessions needed since the last trained model before the "
     "scheduled job trains again.",
+    "ads_enabled": "Show promoted pins (docs/ADS.md) in the home feed, search results and related pins.",
+    "ads_every_organic": "One ad slot after every N organic pins (never the first slot, never two in a row).",
+    "ads_signed_out": "Show promoted pins to signed-out visitors too.",
+    "ads_reserve_cpm_micro": "Reserve price of the ad auction, micro-currency per thousand impressions.",
+    "ads_relevance_floor": "Least relevance (0-1) an ad needs to the context to enter the auction.",
+    "ads_frequency_cap_per_day": "Impressions of one ad per user per day (an ad group's own cap may be lower).",
+    "ads_click_window_days": "Conversion attribution window after a click, in days.",
+    "ads_view_window_days": "Conversion attribution window after an impression (view), in days.",
     "vector_store": "Where visual and text vectors live: `local` (index files and in-memory matrices in each "
     "process) or `database` (pgvector HNSW indexes in the PostgreSQL database, shared by every host, privacy "
     "filtered inside the query; needs the `postgres` extra and the `vector` extension).",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ALL_SCOPES: tuple[str, ...] = (
+    "ads:read",
+    "ads:write",
     "boards:read",
     "boards:read_secret",
     "boards:write",

@@ -10,6 +10,7 @@ from pinhaven.db.base import Base
 def all_metadata() -> MetaData:
     # One import per domain that owns tables; add yours here.
     import pinhaven.accounts.models
+    import pinhaven.ads.models
     import pinhaven.boards.models
     import pinhaven.comments.models
     import pinhaven.discovery.models
