@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pinhaven.db.base import Base, IdMixin, utcnow
@@ -32,6 +32,8 @@ class Board(IdMixin, Base):
     collaborator_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     board_pins_modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moderation flags (moderation/state.py): 0 = shown; boards.access hides anything else from the public.
+    moderation: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class BoardSection(IdMixin, Base):

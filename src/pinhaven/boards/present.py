@@ -29,7 +29,7 @@ def board_previews(db: Session, board_ids: Sequence[int]) -> dict[int, list[tupl
             Pin.image_id,
             func.row_number().over(partition_by=Pin.board_id, order_by=Pin.id.desc()).label("rank"),
         )
-        .where(Pin.board_id.in_(list(board_ids)))
+        .where(Pin.board_id.in_(list(board_ids)), Pin.moderation == 0)  # moderated pins make no covers
         .subquery()
     )
     rows = db.execute(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from pinhaven.accounts.follows import followed_user_ids
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.boards.access import boards_with_visible_pins
+from pinhaven.boards.access import boards_with_visible_pins, pin_shown
 from pinhaven.boards.members import followed_board_ids
 from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
@@ -95,11 +95,13 @@ def _candidate_rows(db: Session, viewer: Viewer, ids: list[int]) -> dict[int, _R
     for start in range(0, len(ids), 900):
         query = (
             select(Pin.id, Pin.board_id, Pin.creator_id, Pin.image_id, Pin.created_at, PinStats.impressions,
-                   PinStats.closeups, PinStats.outbound_clicks, PinStats.saves)
+                   PinStats.closeups, PinStats.outbound_clicks, PinStats.saves, Pin.moderation)
             .outerjoin(PinStats, PinStats.pin_id == Pin.id)
             .where(Pin.id.in_(ids[start : start + 900]))
         )  # fmt: skip
         for r in db.execute(query):
+            if not pin_shown(viewer, r[9], r[2]):  # moderated pins (boards.access)
+                continue
             found[int(r[0])] = _Row(r[1], r[2], r[3], r[4], r[5] or 0, r[6] or 0, r[7] or 0, r[8] or 0)
     visible = boards_with_visible_pins(db=db, viewer=viewer, board_ids={r.board_id for r in found.values()})
     return {p: r for p, r in found.items() if r.board_id in visible}

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.boards.access import access_pin, boards_with_visible_pins, visible_pin_ids
+from pinhaven.boards.access import access_pin, boards_with_visible_pins, pin_shown, visible_pin_ids
 from pinhaven.cache import Cache, Generation, cache_of
 from pinhaven.context import AppContext
 from pinhaven.db.ids import new_id
@@ -121,10 +121,10 @@ def rank_related(
     lap("fusion")
     rows: dict[int, Any] = {}
     for start in range(0, len(ids), 900):
-        query = select(Pin.id, Pin.board_id, Pin.creator_id, Pin.image_id).where(
+        query = select(Pin.id, Pin.board_id, Pin.creator_id, Pin.image_id, Pin.moderation).where(
             Pin.id.in_(ids[start : start + 900])
         )
-        rows.update({int(r[0]): r for r in db.execute(query)})
+        rows.update({int(r[0]): r for r in db.execute(query) if pin_shown(viewer, r[4], r[2])})
     # The privacy filter, on every candidate: boards.access decides whose boards' pins the viewer may see.
     visible = boards_with_visible_pins(db=db, viewer=viewer, board_ids={r[1] for r in rows.values()})
     ids = [p for p in ids if p in rows and rows[p][1] in visible and rows[p][3] != pin.image_id]

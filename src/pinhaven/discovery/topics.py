@@ -144,7 +144,9 @@ def topic_covers(*, db: Session) -> dict[str, Pin]:
     if not wanted:
         return {}
     rows = db.scalars(
-        select(Pin).join(Board, Board.id == Pin.board_id).where(Pin.id.in_(wanted), Board.privacy == PUBLIC)
+        select(Pin)
+        .join(Board, Board.id == Pin.board_id)
+        .where(Pin.id.in_(wanted), Board.privacy == PUBLIC, Board.moderation == 0, Pin.moderation == 0)
     )
     public = {pin.id: pin for pin in rows}
     covers: dict[str, Pin] = {}

@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.follows import followed_user_ids
-from pinhaven.accounts.scopes import Viewer
-from pinhaven.boards.access import PUBLIC, visible_pins_clause
+from pinhaven.accounts.scopes import ANONYMOUS, Viewer
+from pinhaven.boards.access import visible_pins_clause
 from pinhaven.boards.members import followed_board_ids
 from pinhaven.boards.models import Board
 from pinhaven.errors import InvalidInput
@@ -52,7 +52,7 @@ def following_then_recent(*, db: Session, viewer: Viewer, page: PageParams) -> P
         phase, cursor = RECENT, None
     remaining = page.page_size - len(items)
     exclude = {p.id for p in items}
-    query = select(Pin).join(Board, Board.id == Pin.board_id).where(Board.privacy == PUBLIC)
+    query = select(Pin).join(Board, Board.id == Pin.board_id).where(visible_pins_clause(ANONYMOUS))
     if viewer.user_id is not None:
         query = query.where(Pin.creator_id != viewer.user_id, ~_following_clause(db, viewer.user_id))
     if cursor is not None:

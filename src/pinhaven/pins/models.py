@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pinhaven.db.base import Base, IdMixin, utcnow
@@ -41,3 +41,5 @@ class Pin(IdMixin, Base):
     # Saves of this pin into boards its viewers can see (public boards); kept current on every write.
     save_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moderation flags (moderation/state.py): 0 = shown; boards.access hides anything else from the public.
+    moderation: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")

@@ -1,0 +1,1 @@
+"""Trust and safety: roles, instance settings, reports, the moderation queue and its audit log."""

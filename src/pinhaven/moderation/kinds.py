@@ -1,0 +1,164 @@
+"""What can be reported and moderated: one `Kind` per object type, registered by name.
+
+A kind knows how to find an object the reporter may see (and its owner), read and change its moderation
+flags, and summarise it for the moderation queue. Other domains add theirs with `register` (comments, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.models import User
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import access_board, access_pin
+from pinhaven.boards.models import Board
+from pinhaven.boards.service import note_board_content_changed
+from pinhaven.errors import InvalidInput, NotFound
+from pinhaven.pins.models import Pin
+
+__all__ = ["KINDS", "Kind", "kind_of", "register"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    # The owner's user id of an object `viewer` may see; NotFound otherwise.
+    locate: Callable[[Session, Viewer, int], int]
+    # The object's owner id regardless of visibility (moderators), None when it no longer exists.
+    owner_of: Callable[[Session, int], int | None]
+    # Current flags, and a change (bits to add, bits to clear); None for kinds without flags (people).
+    get_flags: Callable[[Session, int], int] | None
+    set_flags: Callable[[Session, int, int, int], None] | None
+    summary: Callable[[Session, int], dict[str, Any]]
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> None:
+    KINDS[kind.name] = kind
+
+
+def kind_of(name: str) -> Kind:
+    kind = KINDS.get(name)
+    if kind is None:
+        raise InvalidInput(f"must be one of {', '.join(sorted(KINDS))}", field="object_type")
+    return kind
+
+
+def _mask(flags: int, add: int, clear: int) -> int:
+    return (flags | add) & ~clear
+
+
+# --- pins ------------------------------------------------------------------------------------------------
+
+
+def _pin_locate(db: Session, viewer: Viewer, object_id: int) -> int:
+    return access_pin(db=db, viewer=viewer, pin_id=object_id).creator_id
+
+
+def _pin_owner(db: Session, object_id: int) -> int | None:
+    return db.scalar(select(Pin.creator_id).where(Pin.id == object_id))
+
+
+def _pin_flags(db: Session, object_id: int) -> int:
+    return int(db.scalar(select(Pin.moderation).where(Pin.id == object_id)) or 0)
+
+
+def _pin_set(db: Session, object_id: int, add: int, clear: int) -> None:
+    pin = db.get(Pin, object_id)
+    if pin is None:
+        return
+    pin.moderation = _mask(pin.moderation or 0, add, clear)
+    db.flush()
+    note_board_content_changed(db=db, board_ids=[pin.board_id])
+
+
+def _pin_summary(db: Session, object_id: int) -> dict[str, Any]:
+    pin = db.get(Pin, object_id)
+    if pin is None:
+        return {"title": "(deleted pin)", "url": None}
+    board = db.get(Board, pin.board_id)
+    return {
+        "title": pin.title or (pin.description or "")[:80] or f"Pin {pin.id}",
+        "description": pin.description or "",
+        "link": pin.link,
+        "board": board.name if board else None,
+        "url": f"/pin/{pin.id}",
+        "image_id": str(pin.image_id),
+        "flags": pin.moderation,
+    }
+
+
+# --- boards ----------------------------------------------------------------------------------------------
+
+
+def _board_locate(db: Session, viewer: Viewer, object_id: int) -> int:
+    return access_board(db=db, viewer=viewer, board_id=object_id).owner_id
+
+
+def _board_owner(db: Session, object_id: int) -> int | None:
+    return db.scalar(select(Board.owner_id).where(Board.id == object_id))
+
+
+def _board_flags(db: Session, object_id: int) -> int:
+    return int(db.scalar(select(Board.moderation).where(Board.id == object_id)) or 0)
+
+
+def _board_set(db: Session, object_id: int, add: int, clear: int) -> None:
+    board = db.get(Board, object_id)
+    if board is None:
+        return
+    board.moderation = _mask(board.moderation or 0, add, clear)
+    db.flush()
+    note_board_content_changed(db=db, board_ids=[board.id])
+
+
+def _board_summary(db: Session, object_id: int) -> dict[str, Any]:
+    board = db.get(Board, object_id)
+    if board is None:
+        return {"title": "(deleted board)", "url": None}
+    return {
+        "title": board.name,
+        "description": board.description or "",
+        "url": f"/board/{board.id}",
+        "pin_count": board.pin_count,
+        "flags": board.moderation,
+    }
+
+
+# --- people ----------------------------------------------------------------------------------------------
+
+
+def _user_locate(db: Session, viewer: Viewer, object_id: int) -> int:
+    user = db.get(User, object_id)
+    if user is None or (user.suspended_at is not None and viewer.user_id != user.id):
+        raise NotFound("User not found.")
+    return user.id
+
+
+def _user_owner(db: Session, object_id: int) -> int | None:
+    return db.scalar(select(User.id).where(User.id == object_id))
+
+
+def _user_summary(db: Session, object_id: int) -> dict[str, Any]:
+    user = db.get(User, object_id)
+    if user is None:
+        return {"title": "(deleted account)", "url": None}
+    return {
+        "title": user.display_name or user.username,
+        "description": user.about,
+        "url": f"/{user.username}",
+        "username": user.username,
+        "suspended": user.suspended_at is not None,
+    }
+
+
+register(Kind("pin", _pin_locate, _pin_owner, _pin_flags, _pin_set, _pin_summary))
+register(Kind("board", _board_locate, _board_owner, _board_flags, _board_set, _board_summary))
+register(Kind("user", _user_locate, _user_owner, None, None, _user_summary))
