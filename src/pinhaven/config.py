@@ -120,6 +120,7 @@ class Settings:
     url_learning_interval_seconds: float = 3600.0  # learned link rules re-learned this often (0: never)
     password_hash_fast: bool = False  # cheaper argon2 parameters; tests only
     login_rate_per_minute: int = 10
+    login_address_rate_per_minute: int = 30  # failed log-ins from one address, whatever the accounts
     shard_id: int = -1  # snowflake worker/shard bits; -1 derives one from the process id
     require_services: bool = False
     log_level: str = "info"
@@ -210,6 +211,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "url_learning_interval_seconds": float,
     "password_hash_fast": _bool,
     "login_rate_per_minute": int,
+    "login_address_rate_per_minute": int,
     "shard_id": int,
     "require_services": _bool,
     "log_level": str,
@@ -349,8 +351,10 @@ SETTINGS_DOC: dict[str, str] = {
     "url_learning_interval_seconds": "How often a job re-learns which query parameters do not change a "
     "page (the link rules every saved link is normalised with); 0 disables the scheduled learning.",
     "password_hash_fast": "Use cheap argon2 parameters (tests only).",
-    "login_rate_per_minute": "Failed logins allowed per minute per username and address (and refused sign-ups per "
-    "address).",
+    "login_rate_per_minute": "Failed logins allowed per minute per account, whether named by username or email "
+    "(and refused sign-ups per address).",
+    "login_address_rate_per_minute": "Failed logins allowed per minute from one client address, whatever the "
+    "accounts tried (throttles spraying many usernames).",
     "shard_id": "Snowflake shard bits (0–1023); -1 derives one from the process id.",
     "require_services": "Fail instead of skipping service-backed tests when a server is absent.",
     "log_level": "Log level for `serve` and `worker`.",

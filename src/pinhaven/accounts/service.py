@@ -113,6 +113,17 @@ def create(
     return user
 
 
+def login_key(*, db: Session, login: str) -> str:
+    """The log-in throttling key: the account's id when a username or email names one (both spellings of one
+    account share it), else the normalised text typed."""
+    login = login.strip()
+    if "@" in login:
+        user_id = db.scalar(select(User.id).where(User.email == login.lower()))
+    else:
+        user_id = db.scalar(select(User.id).where(func.lower(User.username) == login.lower()))
+    return f"user:{user_id}" if user_id is not None else f"login:{login.lower()}"
+
+
 def authenticate(*, db: Session, login: str, password: str) -> User | None:
     """The user whose username or email and password match, else None."""
     login = login.strip()

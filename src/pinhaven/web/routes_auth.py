@@ -45,7 +45,7 @@ def signup(
 ) -> Response:
     form = {"username": username, "email": email}
     limiter, address = signup_limiter(ctx), _client_address(request)
-    if not limiter.allowed("", address):
+    if not limiter.allowed(address):
         context = {
             "next": safe_next(next),
             "form": form,
@@ -59,7 +59,7 @@ def signup(
     except PinhavenError as exc:
         db.rollback()
         if isinstance(exc, Conflict):
-            limiter.record_failure("", address)
+            limiter.record(address)
         context = {"next": safe_next(next), "form": form, "error": exc.message}
         return render(request, "auth/signup.html", context, status=exc.status)
     response = RedirectResponse(safe_next(next), status_code=303)
@@ -80,17 +80,18 @@ def login(
 ) -> Response:
     limiter, address = login_limiter(ctx), _client_address(request)
     context = {"next": safe_next(next), "login": login}
-    if not limiter.allowed(login, address):
+    account = accounts_service.login_key(db=db, login=login)  # one counter per account, however named
+    if not limiter.allowed(account, address):
         context["error"] = "Too many failed attempts. Wait a minute and try again."
         refused = render(request, "auth/login.html", context, status=429)
         refused.headers["Retry-After"] = "60"
         return refused
     user = accounts_service.authenticate(db=db, login=login, password=password)
     if user is None:
-        limiter.record_failure(login, address)
+        limiter.record_failure(account, address)
         context["error"] = "That username or email and password don't match."
         return render(request, "auth/login.html", context, status=400)
-    limiter.reset(login, address)
+    limiter.reset(account)
     response = RedirectResponse(safe_next(next), status_code=303)
     start_session(request, response, user, db)
     return response
