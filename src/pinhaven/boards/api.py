@@ -26,6 +26,7 @@ from pinhaven.boards.schemas import (
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import BaseUrl, CurrentViewer, DbSession, Pagination, Scopes, user_id_of, v5_scopes
 from pinhaven.errors import NotFound
+from pinhaven.moderation import instance
 
 router = APIRouter(prefix="/v5", tags=["boards"])
 
@@ -57,7 +58,11 @@ def list_boards(
 @router.post("/boards", response_model=BoardRead, status_code=201)
 def create_board(db: DbSession, viewer: BoardsWrite, body: BoardCreate, base_url: BaseUrl) -> BoardRead:
     board = service.create(
-        db=db, owner_id=user_id_of(viewer), name=body.name, description=body.description, privacy=body.privacy
+        db=db,
+        owner_id=user_id_of(viewer),
+        name=body.name,
+        description=body.description,
+        privacy=body.privacy or instance.get(db=db).default_board_privacy,
     )
     return present_board(db=db, board=board, base_url=base_url)
 

@@ -45,7 +45,8 @@ class BoardCreate(BaseModel):
 
     name: Line = Field(min_length=1, max_length=180)
     description: Paragraph | None = Field(default=None, max_length=500)
-    privacy: Literal["PUBLIC", "PROTECTED", "SECRET"] = "PUBLIC"
+    # Omitted: the instance's default board privacy (PUBLIC unless an admin chose SECRET; moderation/instance.py).
+    privacy: Literal["PUBLIC", "PROTECTED", "SECRET"] | None = None
 
 
 class BoardUpdate(BaseModel):

@@ -76,8 +76,11 @@ def board_page(
 
 
 @router.get("/boards/new")
-def new_board_page(request: Request, me: SignedIn) -> Response:
-    return render(request, "board_new.html", {"form": {}})
+def new_board_page(request: Request, db: DbSession, me: SignedIn) -> Response:
+    from pinhaven.moderation import instance  # the instance's default privacy, preselected
+
+    secret = instance.get(db=db).default_board_privacy == "SECRET"
+    return render(request, "board_new.html", {"form": {"secret": secret}})
 
 
 @router.post("/boards")
