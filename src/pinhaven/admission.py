@@ -46,7 +46,7 @@ log = logging.getLogger("pinhaven.admission")
 SCOPE_KEY = "pinhaven.admission"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Operators must see the health of an overloaded host; static files cost next to nothing.
-EXEMPT_PREFIXES = ("/ext/v1/health", "/static/")
+EXEMPT_PREFIXES = ("/ext/v1/health", "/static/", "/notifications/stream")  # (+ the bell's long-lived stream)
 THREAD_POOL_SIZE = 40  # anyio's default limiter, which FastAPI's sync handlers and dependencies share
 BACKGROUND_CONNECTIONS = 4  # relay, consumers, backpressure check, cache refreshers (roughly)
 

@@ -216,6 +216,8 @@ def _routers() -> list[Any]:
     from pinhaven.pins import api as pins_api
     from pinhaven.search.text import api as text_search_api
     from pinhaven.search.visual import api as visual_search_api
+    from pinhaven.notifications import api as notifications_api
+    from pinhaven.notifications import web as notifications_web
     from pinhaven.web import router as web_router
 
     # Pins first: routes are matched in order and a board's pins is the most requested (no two routers
@@ -235,5 +237,8 @@ def _routers() -> list[Any]:
         media_api.router,
         jobs_api.router,
         ads_api.router,
+        notifications_api.router,
+        notifications_web.router,
+        notifications_web.open_router,
         web_router,
     ]

@@ -89,7 +89,7 @@ def _str_tuple(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in value.split(",") if p.strip())
 
 
-_SECRETS = frozenset({"secret_key", "health_token"})
+_SECRETS = frozenset({"secret_key", "health_token", "smtp_url"})
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,9 @@ class Settings:
     admission_queue_deadline_seconds: float = 2.0  # waited longer before the handler starts: 503 (0: never)
     admission_retry_after_seconds: int = 1
     db_pool_timeout_seconds: float = 2.0  # wait for a pooled connection; then 503 + Retry-After
+    smtp_url: str = field(default="", repr=False)  # empty: no e-mail; smtp://user:pass@host:25, smtps://, smtp+starttls://
+    mail_from: str = "Pinhaven <pinhaven@localhost>"
+    notification_digest_interval_seconds: float = 86400.0  # daily e-mail digest (0: never)
     ranking_weights: str = "save=1,click=0.6,closeup=0.3,hide=-2"  # utility of the ranker's objectives
     ranking_train_interval_seconds: float = 21600.0  # scheduled label + train + promote-if-better (0: never)
     ranking_min_new_sessions: int = 500  # labelled feed sessions since the last model before retraining
@@ -241,6 +244,9 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "admission_queue_deadline_seconds": float,
     "admission_retry_after_seconds": int,
     "db_pool_timeout_seconds": float,
+    "smtp_url": str.strip,
+    "mail_from": str.strip,
+    "notification_digest_interval_seconds": float,
     "ranking_weights": _ranking_weights,
     "ranking_train_interval_seconds": float,
     "ranking_min_new_sessions": int,
@@ -403,6 +409,11 @@ SETTINGS_DOC: dict[str, str] = {
     "admission_retry_after_seconds": "Retry-After sent with an admission or database-pool 503.",
     "db_pool_timeout_seconds": "How long a request waits for a pooled database connection (PostgreSQL, MySQL) "
     "before it is answered 503 with Retry-After.",
+    "smtp_url": "Outgoing mail for notifications: empty = no e-mail; `smtp://user:password@host:25`, "
+    "`smtp+starttls://...:587` or `smtps://...:465`. Invitations are mailed at once, the rest in a daily digest.",
+    "mail_from": "From address of notification e-mails.",
+    "notification_digest_interval_seconds": "How often the e-mail digest of unread notifications is sent "
+    "(when `smtp_url` is set); 0 disables it.",
     "ranking_weights": "Utility of the learned ranker: `objective=weight` pairs over save, click, closeup and "
     "hide (hide negative), e.g. `save=1,click=0.6,closeup=0.3,hide=-2`. Experiment arms may override it.",
     "ranking_train_interval_seconds": "How often a job labels the served-features log and, when enough new "

@@ -26,10 +26,14 @@ def follow_user(*, db: Session, viewer: Viewer, username: str) -> User:
     if target.id == me:
         raise InvalidInput("you cannot follow yourself", field="username")
     if db.get(UserFollow, (me, target.id)) is None:
+        from pinhaven.notifications import hooks as social
+
+        social.check_may_follow(db, me, target.id)  # blocked people cannot follow
         db.add(UserFollow(follower_id=me, followee_id=target.id))
         db.flush()
         _bump(db, follower_id=me, followee_id=target.id, delta=1)
         stream_events.follow(db=db, kind="user", follower_id=me, target_id=target.id, on=True)
+        social.on_user_followed(db, me, target.id)
     return target
 
 

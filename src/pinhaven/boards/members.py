@@ -66,6 +66,9 @@ def follow_board(*, db: Session, viewer: Viewer, board_id: int | None) -> Board:
     if board.owner_id == viewer.user_id:
         raise InvalidInput("you cannot follow your own board", field="board_id")
     if db.get(BoardFollow, (viewer.user_id, board.id)) is None:
+        from pinhaven.notifications import hooks as social
+
+        social.on_board_followed(db, viewer.user_id, board)  # refuses blocked people; tells the owner
         db.add(BoardFollow(user_id=viewer.user_id, board_id=board.id))
         db.flush()
         _bump(db, board.id, follower_delta=1)

@@ -27,7 +27,9 @@ class Notification(IdMixin, Base):
 
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(16))
-    object_type: Mapped[str] = mapped_column(String(16))  # user | board | pin | comment | invitation | conversation
+    object_type: Mapped[str] = mapped_column(
+        String(16)
+    )  # user | board | pin | comment | invitation | conversation
     object_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     board_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     pin_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

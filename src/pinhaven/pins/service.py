@@ -274,6 +274,10 @@ def save(
         parent_pin_id=source.id,
     )
     boards_service.recount_saves(db=db, pin_ids=[source.id])
+    from pinhaven.notifications import hooks as social
+
+    assert viewer.user_id is not None
+    social.on_pin_saved(db, viewer.user_id, source, pin)
     return pin
 
 

@@ -1,0 +1,52 @@
+// The bell: its unread count arrives over Server-Sent Events (/notifications/stream); when the stream keeps
+// failing (a proxy that buffers, an old browser) the page polls /notifications/count instead.
+(function () {
+  "use strict";
+  var bell = document.querySelector("[data-bell]");
+  if (!bell) return;
+  var badge = bell.querySelector("[data-bell-count]");
+  var POLL_MS = 15000;
+  var polling = null;
+
+  function show(n) {
+    n = Number(n) || 0;
+    badge.textContent = n > 99 ? "99+" : String(n);
+    badge.hidden = n === 0;
+    bell.setAttribute("data-unread", String(n));
+    bell.setAttribute("aria-label", n ? "Notifications, " + n + " unread" : "Notifications");
+  }
+
+  function poll() {
+    fetch("/notifications/count", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) show(data.unread); })
+      .catch(function () {});
+  }
+
+  function startPolling() {
+    if (polling) return;
+    bell.setAttribute("data-live", "polling");
+    poll();
+    polling = setInterval(poll, POLL_MS);
+  }
+
+  if (!("EventSource" in window) || bell.hasAttribute("data-poll-only")) {
+    startPolling();
+    return;
+  }
+  var failures = 0;
+  var source = new EventSource("/notifications/stream");
+  source.addEventListener("unread", function (event) {
+    failures = 0;
+    bell.setAttribute("data-live", "sse");
+    try { show(JSON.parse(event.data).unread); } catch (e) { /* a malformed event changes nothing */ }
+  });
+  source.onerror = function () {
+    failures += 1;
+    if (failures >= 3 || source.readyState === EventSource.CLOSED) {
+      source.close();
+      startPolling();
+    }
+  };
+  window.addEventListener("pagehide", function () { source.close(); });
+})();
