@@ -12,6 +12,7 @@ from pinhaven.deps import Ctx, DbSession, Scopes, user_id_of
 from pinhaven.events import service
 from pinhaven.events.ratelimit import event_limiter
 from pinhaven.events.schemas import EventBatch, EventsAccepted, HideResult
+from pinhaven.events.visitors import visitor_of
 
 router = APIRouter(prefix="/ext/v1", tags=["events"])
 
@@ -30,8 +31,11 @@ def post_events(
 
     address = request.client.host if request.client else "unknown"
     event_limiter(ctx).check(user_id=viewer.user_id, address=address, cost=len(body.events))
+    visitor = visitor_of(
+        secret_key=ctx.settings.secret_key, address=address, user_agent=request.headers.get("user-agent", "")
+    )
     result = service.record_batch(
-        db=db, viewer=viewer, events=body.events, annotate=impression_annotator(ctx)
+        db=db, viewer=viewer, events=body.events, annotate=impression_annotator(ctx), visitor=visitor
     )
     return EventsAccepted(accepted=result.accepted, dropped=result.dropped)
 

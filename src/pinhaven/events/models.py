@@ -94,3 +94,17 @@ class PinHide(Base):
         BigInteger, ForeignKey("pins.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnonymousView(Base):
+    """A signed-out visitor's counted impression of a pin on a day: at most one per visitor (`events.visitors`)."""
+
+    __tablename__ = "anonymous_views"
+    __table_args__ = (Index("ix_anonymous_views_pin_id_day_address", "pin_id", "day", "address"),)
+
+    pin_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("pins.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    visitor: Mapped[str] = mapped_column(String(32), primary_key=True)  # keyed hash of address + user agent
+    address: Mapped[str] = mapped_column(String(32))  # keyed hash of the address (its /64 for IPv6)

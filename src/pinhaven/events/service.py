@@ -4,7 +4,9 @@ Policy (documented in docs/API.md terms):
   * Clients report impressions, close-ups and outbound clicks. Saves and hides are recorded by the write
     paths themselves (a save, `POST /ext/v1/pins/{id}/hide`) in the same transaction as the action, so a
     client-sent `save`/`hide` event is dropped ("recorded_by_server") instead of being counted twice.
-  * Signed-out visitors may report impressions only (stored without a user, limited per address).
+  * Signed-out visitors may report impressions only (stored without a user, limited per address), and each
+    counts once per visitor, pin and day, a few visitors per address at most (`events.visitors`): anonymous
+    callers cannot move someone's analytics beyond that.
   * Bad events never fail the batch: each is dropped and counted under a reason. Pins that do not exist
     and pins the caller may not see share the reason "unknown_pin", so the answer never reveals that a
     secret pin exists.
@@ -29,7 +31,7 @@ from pinhaven.boards.models import Board
 from pinhaven.db.base import utcnow
 from pinhaven.db.ids import new_id, parse_id
 from pinhaven.errors import InvalidInput, Unauthorized
-from pinhaven.events import counters
+from pinhaven.events import counters, visitors
 from pinhaven.events.models import COUNTER_OF, EVENT_TYPES, SURFACES, EngagementEvent, PinHide
 from pinhaven.pins.models import Pin
 
@@ -136,8 +138,12 @@ def record_batch(
     events: Sequence[Any],
     annotate: Annotator | None = None,
     now: datetime | None = None,
+    visitor: visitors.Visitor | None = None,
 ) -> BatchResult:
-    """Validate a client batch, store the good events and bump the pins' counters; report what was dropped."""
+    """Validate a client batch, store the good events and bump the pins' counters; report what was dropped.
+
+    `visitor` (from the HTTP layer) identifies a signed-out caller: their impressions count once per pin and day.
+    """
     if len(events) > MAX_BATCH:
         raise InvalidInput(f"at most {MAX_BATCH} events per batch, got {len(events)}", field="events")
     now = now or utcnow()
@@ -160,6 +166,11 @@ def record_batch(
     kept = [e for e in parsed if e.pin_id in visible]
     if len(kept) < len(parsed):
         dropped["unknown_pin"] += len(parsed) - len(kept)
+    if viewer.user_id is None and visitor is not None:
+        verdicts = visitors.admit(db=db, visitor=visitor, events=kept)
+        if not all(verdicts):
+            dropped["already_counted"] += verdicts.count(False)
+            kept = [e for e, ok in zip(kept, verdicts, strict=True) if ok]
     rows = []
     for e in kept:
         meta = annotate(e.request_id, e.pin_id, e.type) if annotate and e.request_id else None

@@ -1,4 +1,5 @@
-"""sessions, quotas and API limits (issue 16 defects): user_sessions (server-side web sessions)
+"""sessions, quotas and API limits (issue 16 defects): user_sessions (server-side web sessions),
+anonymous_views (signed-out impressions counted once per visitor, pin and day)
 
 Revision ID: 0013
 Revises: 0012
@@ -33,8 +34,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
     )
     op.create_index(op.f("ix_user_sessions_user_id"), "user_sessions", ["user_id"], unique=False)
+    op.create_table(
+        "anonymous_views",
+        sa.Column("pin_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("visitor", sa.String(length=32), nullable=False),
+        sa.Column("address", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pin_id"], ["pins.id"], name=op.f("fk_anonymous_views_pin_id_pins"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("pin_id", "day", "visitor", name=op.f("pk_anonymous_views")),
+    )
+    op.create_index(op.f("ix_anonymous_views_day"), "anonymous_views", ["day"], unique=False)
+    op.create_index(
+        "ix_anonymous_views_pin_id_day_address", "anonymous_views", ["pin_id", "day", "address"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_anonymous_views_pin_id_day_address", table_name="anonymous_views")
+    op.drop_index(op.f("ix_anonymous_views_day"), table_name="anonymous_views")
+    op.drop_table("anonymous_views")
     op.drop_index(op.f("ix_user_sessions_user_id"), table_name="user_sessions")
     op.drop_table("user_sessions")
