@@ -18,6 +18,7 @@ from pinhaven.boards.access import PUBLIC
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import DbSession
 from pinhaven.errors import Forbidden, InvalidInput, NotFound, PinhavenError
+from pinhaven.moderation.service import moderation_notice
 from pinhaven.pins import products
 from pinhaven.pins import service as pins_service
 from pinhaven.pins.models import Pin
@@ -64,6 +65,10 @@ def _pin_context(db: Session, viewer: Viewer, me: User | None, pin: Pin) -> dict
         "parent": present_pin(db=db, viewer=viewer, pin=parent, base_url="") if parent else None,
         "choices": board_choices(db=db, user_id=me.id) if me else [],
         "is_me": me is not None and me.id == creator.id,
+        # Owners see their moderated pins, with why (moderation/).
+        "moderation_notice": moderation_notice(db=db, object_type="pin", object_id=pin.id)
+        if me is not None and me.id == pin.creator_id
+        else None,
     }
 
 
