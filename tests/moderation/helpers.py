@@ -11,6 +11,7 @@ from tests.search.helpers import run_index_jobs
 from pinhaven.accounts import service as accounts_service
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
+from pinhaven.jobs.worker import drain
 from pinhaven.moderation import roles
 
 
@@ -39,14 +40,21 @@ def ids(response: Any) -> set[str]:
 
 
 def surfaces(
-    ctx: AppContext, client: TestClient, viewer: Account | None, board_id: str, username: str
+    ctx: AppContext, client: TestClient, viewer: Account | None, board_id: str, username: str, anchor: str
 ) -> dict[str, set[str]]:
-    """Pin ids each public surface shows `viewer` (None: a signed-out visitor)."""
+    """Pin ids each public surface shows `viewer` (None: a signed-out visitor); `anchor` is another pin on
+    the board, whose related pins and visual neighbours are looked at."""
+    drain(ctx)  # media, search and visual index jobs
     run_index_jobs(ctx)
     headers = viewer.headers if viewer else {}
-    return {
+    shown = {
         "board_v5": ids(client.get(f"/v5/boards/{board_id}/pins", headers=headers)) if viewer else set(),
         "board_ext": ids(client.get(f"/ext/v1/boards/{board_id}/pins", headers=headers)),
         "profile": ids(client.get(f"/ext/v1/users/{username}/pins", headers=headers)),
         "search": ids(client.get("/ext/v1/search/pins", params={"q": "lighthouse"}, headers=headers)),
+        "related": ids(client.get(f"/ext/v1/pins/{anchor}/related", headers=headers)),
+        "visual": ids(client.post("/ext/v1/search/visual", json={"pin_id": anchor}, headers=headers)),
     }
+    if viewer is not None:
+        shown["feed"] = ids(client.get("/ext/v1/feed/home", headers=headers))
+    return shown
