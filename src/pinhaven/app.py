@@ -206,6 +206,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 def _routers() -> list[Any]:
     # One line per domain's HTTP layer.
     from pinhaven.accounts import api as accounts_api
+    from pinhaven.accounts import lifecycle_api
     from pinhaven.ads import api as ads_api
     from pinhaven.boards import api as boards_api
     from pinhaven.discovery import api as discovery_api
@@ -227,6 +228,7 @@ def _routers() -> list[Any]:
         pins_api.ext_router,
         accounts_api.router,
         accounts_api.ext_router,
+        lifecycle_api.router,
         boards_api.router,
         boards_api.ext_router,
         ingest_api.ext_router,

@@ -176,6 +176,11 @@ def tokens_revoke(username: str, token_id: str, data_dir: DataDir = None) -> Non
     typer.echo(f"revoked token {token_id}")
 
 
+# Account lifecycle: `pinhaven users deactivate | reactivate | delete | erase-pending` (accounts/lifecycle_cli.py).
+from pinhaven.accounts.lifecycle_cli import register as register_lifecycle  # noqa: E402
+
+register_lifecycle(users_app)
+
 # Background jobs: `pinhaven jobs ...` and `pinhaven worker` (defined in the jobs domain).
 from pinhaven.jobs.cli import jobs_app, worker  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.models import User, UserFollow
@@ -64,12 +64,17 @@ def is_following_user(*, db: Session, follower_id: int | None, followee_id: int)
     return db.get(UserFollow, (follower_id, followee_id)) is not None
 
 
+def active_users_clause() -> tuple[ColumnElement[bool], ...]:
+    """WHERE terms over `User`: leave out deactivated and deleted accounts (accounts/lifecycle.py)."""
+    return (User.deactivated_at.is_(None), User.deleted_at.is_(None))
+
+
 def list_followers(*, db: Session, user_id: int, page: PageParams) -> Page[User]:
     """People who follow `user_id`, most recent first (keyset on the follower's id within this user)."""
     query = (
         select(User)
         .join(UserFollow, UserFollow.follower_id == User.id)
-        .where(UserFollow.followee_id == user_id)
+        .where(UserFollow.followee_id == user_id, *active_users_clause())
     )
     cursor = bookmark_int(page.bookmark)
     if cursor is not None:
@@ -83,7 +88,7 @@ def list_following(*, db: Session, user_id: int, page: PageParams) -> Page[User]
     query = (
         select(User)
         .join(UserFollow, UserFollow.followee_id == User.id)
-        .where(UserFollow.follower_id == user_id)
+        .where(UserFollow.follower_id == user_id, *active_users_clause())
     )
     cursor = bookmark_int(page.bookmark)
     if cursor is not None:

@@ -29,6 +29,13 @@ class User(IdMixin, Base):
     follower_count: Mapped[int] = mapped_column(default=0)
     following_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Account lifecycle (accounts/lifecycle.py): set while deactivated (hidden, reversible by logging in),
+    # and once deletion is requested (hidden at once; the erasure job then removes the row itself).
+    deactivated_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Trust and safety (moderation/): member | moderator | admin; set while a moderator's suspension lasts.
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    suspended_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ApiToken(IdMixin, Base):

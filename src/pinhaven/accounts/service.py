@@ -68,9 +68,16 @@ def get_by_username(*, db: Session, username: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
+def is_active(user: User) -> bool:
+    """Neither deactivated nor deleted (accounts/lifecycle.py) nor suspended by a moderator (moderation/):
+    such accounts are hidden from everyone."""
+    return user.deactivated_at is None and user.deleted_at is None and user.suspended_at is None
+
+
 def get_by_username_or_raise(*, db: Session, username: str) -> User:
+    """The active user of that name; NotFound for an unknown, deactivated or deleted account."""
     user = get_by_username(db=db, username=username)
-    if user is None:
+    if user is None or not is_active(user):
         raise NotFound(f"User {username!r} not found.")
     return user
 
@@ -125,7 +132,10 @@ def login_key(*, db: Session, login: str) -> str:
 
 
 def authenticate(*, db: Session, login: str, password: str) -> User | None:
-    """The user whose username or email and password match, else None."""
+    """The user whose username or email and password match, else None.
+
+    Logging in reactivates a deactivated account; a deleted one (erasure pending) never logs in.
+    """
     login = login.strip()
     if "@" in login:
         user = db.scalar(select(User).where(User.email == login.lower()))
@@ -134,7 +144,15 @@ def authenticate(*, db: Session, login: str, password: str) -> User | None:
     if user is None:
         verify_password(stand_in_hash(), password)  # the same cost whether or not the account exists
         return None
-    return user if verify_password(user.password_hash, password) else None
+    if not verify_password(user.password_hash, password) or user.deleted_at is not None:
+        return None
+    if user.suspended_at is not None:  # suspended by a moderator (moderation/): no new sessions
+        return None
+    if user.deactivated_at is not None:
+        from pinhaven.accounts import lifecycle
+
+        lifecycle.reactivate(db=db, user=user)
+    return user
 
 
 def change_password(*, db: Session, user: User, current_password: str, new_password: str) -> None:
@@ -230,6 +248,9 @@ def viewer_for_token(*, db: Session, plaintext: str) -> tuple[Viewer, int | None
     """
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(plaintext)))
     if token is None or token.revoked_at is not None:
+        raise Unauthorized("Authentication failed: unknown or revoked access token.")
+    owner = db.get(User, token.user_id)
+    if owner is None or not is_active(owner):  # tokens sleep while the account is deactivated
         raise Unauthorized("Authentication failed: unknown or revoked access token.")
     viewer = Viewer(user_id=token.user_id, scopes=parse_scopes(token.scopes), via="token")
     # Minute granularity: a write per request would serialise readers.

@@ -52,7 +52,9 @@ def list_collaborators(*, db: Session, viewer: Viewer, board_id: int | None) -> 
     query = (
         select(User)
         .join(BoardCollaborator, BoardCollaborator.user_id == User.id)
-        .where(BoardCollaborator.board_id == board.id)
+        .where(
+            BoardCollaborator.board_id == board.id, User.deactivated_at.is_(None), User.deleted_at.is_(None)
+        )
         .order_by(User.username)
     )
     return list(db.scalars(query))

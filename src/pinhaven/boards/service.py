@@ -140,7 +140,9 @@ def list_for_owner(
 def list_member_boards(*, db: Session, user_id: int) -> list[Board]:
     """Every board the user owns or collaborates on (the save dialog's choices), by name."""
     collab = select(BoardCollaborator.board_id).where(BoardCollaborator.user_id == user_id)
-    query = select(Board).where((Board.owner_id == user_id) | Board.id.in_(collab)).order_by(Board.name_key)
+    mine_or_shared = (Board.owner_id == user_id) | Board.id.in_(collab)
+    # (a deactivated owner's boards carry a hidden privacy: not a choice for their collaborators)
+    query = select(Board).where(mine_or_shared, Board.privacy.in_(PRIVACY_VALUES)).order_by(Board.name_key)
     return list(db.scalars(query))
 
 

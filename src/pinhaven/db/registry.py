@@ -9,6 +9,7 @@ from pinhaven.db.base import Base
 
 def all_metadata() -> MetaData:
     # One import per domain that owns tables; add yours here.
+    import pinhaven.accounts.lifecycle_models
     import pinhaven.accounts.models
     import pinhaven.ads.models
     import pinhaven.boards.models

@@ -630,3 +630,28 @@ def sweep_orphans(
                 report.restored += 1
     report.stale_writes = store.discard_stale_writes(cutoff)
     return report
+
+
+def erase_image_files(
+    *, sessions: SessionFactory, store: MediaStore, sha256: str, written_before: float
+) -> int:
+    """Delete every stored file of a picture whose row was deleted (account erasure); the number deleted.
+
+    The sweep's protocol without its grace period: each file is parked, then deleted only if no row claims
+    the picture again and nobody wrote it since `written_before` (an upload of the same bytes meanwhile
+    refreshes the file, and keeps it).
+    """
+    if not _SHA.match(sha256):
+        raise ValueError("not a picture's sha256")
+    deleted = 0
+    for obj in list(store.iter_objects(f"{sha256[:2]}/{sha256}/")):
+        parked = TRASH_PREFIX + obj.key
+        if not store.move(obj.key, parked):
+            continue
+        stat = store.stat(parked)
+        if stat is not None and stat.modified < written_before and not _known_shas(sessions, {sha256}):
+            store.delete(parked)
+            deleted += 1
+        else:
+            _unpark(store, parked, obj.key)
+    return deleted

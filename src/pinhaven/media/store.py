@@ -186,7 +186,10 @@ class LocalMediaStore:
         return True
 
     def iter_objects(self, prefix: str = "") -> Iterator[StoredObject]:
-        for directory, subdirs, files in os.walk(self.root):
+        # A prefix naming folders ("ab/abcd…/") starts the walk there instead of at the root.
+        folders = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        top = self.root / folders if folders and ".." not in folders.split("/") else self.root
+        for directory, subdirs, files in os.walk(top):
             rel_dir = os.path.relpath(directory, self.root).replace(os.sep, "/")
             rel_dir = "" if rel_dir == "." else rel_dir + "/"
             if not prefix.startswith(TRASH_PREFIX) and rel_dir == "":

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from pinhaven.web import (
+    routes_account,
     routes_auth,
     routes_boards,
     routes_create,
@@ -38,6 +39,7 @@ for _module in (
     routes_boards,
     routes_profile,
     routes_settings,
+    routes_account,
     routes_ingest,
     routes_discovery,
 ):
