@@ -212,5 +212,12 @@ from pinhaven.stream.cli import stream_app  # noqa: E402
 
 app.add_typer(stream_app, name="stream")
 
+# Learned ranking and experiments: `pinhaven ranker ...`, `pinhaven experiments ...` (pinhaven.ranking, .experiments).
+from pinhaven.experiments.cli import experiments_app  # noqa: E402
+from pinhaven.ranking.cli import ranker_app  # noqa: E402
+
+app.add_typer(ranker_app, name="ranker")
+app.add_typer(experiments_app, name="experiments")
+
 if __name__ == "__main__":
     app()

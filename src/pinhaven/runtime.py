@@ -21,6 +21,7 @@ def start_background(ctx: AppContext) -> None:
         sweeper.start(ctx)  # one process of the instance sweeps orphaned media files each interval
     if ctx.settings.worker_threads > 0:  # a process that runs jobs keeps the periodic ones scheduled
         _schedule_url_learning(ctx)
+        _schedule_ranking(ctx)
     if (
         ctx.settings.event_bus_url
     ):  # relay and durable consumers where jobs run; every process follows the graph
@@ -44,6 +45,15 @@ def _schedule_url_learning(ctx: AppContext) -> None:
 
     with session_scope(ctx.sessions) as db:
         ensure_scheduled(db=db, interval_seconds=ctx.settings.url_learning_interval_seconds)
+
+
+def _schedule_ranking(ctx: AppContext) -> None:
+    """Queue the ranking job (label, train if enough new data, promote if better) once per instance."""
+    from pinhaven.db.engine import session_scope
+    from pinhaven.ranking.jobs import ensure_scheduled
+
+    with session_scope(ctx.sessions) as db:
+        ensure_scheduled(db=db, interval_seconds=ctx.settings.ranking_train_interval_seconds)
 
 
 def stop_background(ctx: AppContext) -> None:

@@ -44,6 +44,7 @@ BUILTIN: dict[str, str] = {
     "ingest.learn_url_rules": "pinhaven.ingest.url_learning:learn_job",
     "visual.embed_image": "pinhaven.search.visual.handlers:embed_image_job",
     "visual.refit": "pinhaven.search.visual.handlers:refit_job",
+    "ranking.train": "pinhaven.ranking.jobs:train_job",
     "accounts.erase": "pinhaven.accounts.erasure:erase_job",
     "notifications.email_invite": "pinhaven.notifications.mail:email_invite_job",
     "notifications.digest": "pinhaven.notifications.mail:digest_job",
