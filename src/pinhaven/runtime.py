@@ -21,6 +21,9 @@ def start_background(ctx: AppContext) -> None:
         sweeper.start(ctx)  # one process of the instance sweeps orphaned media files each interval
     if ctx.settings.worker_threads > 0:  # a process that runs jobs keeps the periodic ones scheduled
         _schedule_url_learning(ctx)
+        from pinhaven.notifications.mail import schedule_digest
+
+        schedule_digest(ctx)  # the daily notification e-mail digest (when PINHAVEN_SMTP_URL is set)
         _schedule_ranking(ctx)
     if (
         ctx.settings.event_bus_url

@@ -276,12 +276,25 @@ def ensure_digest_scheduled(*, db: Session, settings: Settings, delay: timedelta
     waiting = db.scalar(select(Job.id).where(Job.kind == DIGEST_JOB, Job.state == "queued").limit(1))
     if waiting is not None:
         return False
-    enqueue(db=db, kind=DIGEST_JOB, payload={}, run_after=utcnow() + (delay or timedelta(seconds=interval)))
+    enqueue(
+        db=db,
+        kind=DIGEST_JOB,
+        payload={},
+        run_after=utcnow() + (delay if delay is not None else timedelta(seconds=interval)),
+    )
     return True
 
 
 def digest_job(ctx: AppContext, payload: dict[str, Any]) -> None:
     sent = send_digests(ctx)
     log.info("notification digest: %d e-mails sent", sent)
+    with session_scope(ctx.sessions) as db:
+        ensure_digest_scheduled(db=db, settings=ctx.settings)
+
+
+def schedule_digest(ctx: AppContext) -> None:
+    """At start-up of a process that runs jobs: keep the daily digest queued (once per instance)."""
+    if not ctx.settings.smtp_url:
+        return
     with session_scope(ctx.sessions) as db:
         ensure_digest_scheduled(db=db, settings=ctx.settings)

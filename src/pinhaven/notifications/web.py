@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.context import AppContext
-from pinhaven.db.engine import session_scope
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession, ctx_of, get_viewer
 from pinhaven.errors import InvalidInput, NotFound, Unauthorized
@@ -158,18 +158,13 @@ def settings_page(request: Request, db: DbSession, me: SignedIn, saved: int = 0)
 
 
 @router.post("/settings/notifications")
-async def save_settings(request: Request, ctx: Ctx, me: SignedIn) -> Response:
+async def save_settings(request: Request, db: DbSession, me: SignedIn) -> Response:
     form = await request.form()
     changes = {
         kind: {"in_app": form.get(f"{kind}.in_app") == "1", "email": form.get(f"{kind}.email") == "1"}
         for kind in service.TYPES
     }
-
-    def write() -> None:
-        with session_scope(ctx.sessions) as db:
-            service.update_settings(db=db, user_id=me.id, changes=changes)
-
-    await run_in_threadpool(write)
+    await run_in_threadpool(partial(service.update_settings, db=db, user_id=me.id, changes=changes))
     return RedirectResponse("/settings/notifications?saved=1", status_code=303)
 
 
