@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from pinhaven.experiments import web as experiments_web
 from pinhaven.web import (
     routes_account,
     routes_auth,
@@ -44,6 +45,7 @@ for _module in (
     routes_discovery,
 ):
     router.include_router(_module.router)
+router.include_router(experiments_web.router)  # /admin/experiments (A/B experiments, ranking models)
 
 
 class _VersionedStatic(StaticFiles):
