@@ -146,6 +146,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         password_hash_fast=True,
         worker_threads=0,  # tests run jobs explicitly (`pinhaven.jobs.worker.drain`)
         semantic_search=False,  # the MiniLM model loads only in the tests that need it (tests/search)
+        ocr_enabled=False,  # likewise the OCR models (tests/understanding)
         secret_key="test-secret-key",
         # A busy CI box can hold a request on the event loop for seconds; shedding it would fail unrelated
         # tests. tests/core/test_admission.py sets its own deadline.

@@ -109,6 +109,7 @@ class Settings:
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pixels: int = 50_000_000
     max_request_bytes: int = 32 * 1024 * 1024  # base64 of a max upload plus JSON around it
+    decode_pixel_budget: int = 100_000_000  # pixels decoded at once in this process (media/decode_budget.py)
     fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     fetch_timeout_seconds: float = 10.0
     fetch_max_bytes: int = 20 * 1024 * 1024
@@ -160,6 +161,10 @@ class Settings:
     ranking_weights: str = "save=1,click=0.6,closeup=0.3,hide=-2"  # utility of the ranker's objectives
     ranking_train_interval_seconds: float = 21600.0  # scheduled label + train + promote-if-better (0: never)
     ranking_min_new_sessions: int = 500  # labelled feed sessions since the last model before retraining
+    ocr_enabled: bool = True  # read text in new images (needs rapidocr-onnxruntime; off with a log line if absent)
+    ocr_det_side: int = 640  # px: longest side the text detector sees (smaller: faster, misses small text)
+    ocr_rec_model: str = ""  # empty: the shipped Chinese+Latin model; else a PaddleOCR recognition .onnx
+    ocr_rec_keys: str = ""  # that model's character list (one per line), for other languages
     ads_enabled: bool = True  # promoted pins in the home feed, search and related pins
     ads_every_organic: int = 9  # one ad slot after every N organic pins (never first, never two in a row)
     ads_signed_out: bool = True  # signed-out visitors see promoted pins too
@@ -203,6 +208,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "max_upload_bytes": int,
     "max_pixels": int,
     "max_request_bytes": int,
+    "decode_pixel_budget": int,
     "fetch_allow_networks": _networks,
     "fetch_timeout_seconds": float,
     "fetch_max_bytes": int,
@@ -250,6 +256,10 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "ranking_weights": _ranking_weights,
     "ranking_train_interval_seconds": float,
     "ranking_min_new_sessions": int,
+    "ocr_enabled": _bool,
+    "ocr_det_side": int,
+    "ocr_rec_model": str.strip,
+    "ocr_rec_keys": str.strip,
     "ads_enabled": _bool,
     "ads_every_organic": int,
     "ads_signed_out": _bool,
@@ -345,6 +355,8 @@ SETTINGS_DOC: dict[str, str] = {
     "max_upload_bytes": "Largest accepted image upload, in bytes (413 above it).",
     "max_pixels": "Largest accepted image, in pixels (width × height), checked before decoding.",
     "max_request_bytes": "Largest accepted request body, in bytes (413 above it).",
+    "decode_pixel_budget": "Pixels this process decodes at once across concurrent uploads and renders (the rest "
+    "wait their turn): bounds decode memory (~4–10 bytes a pixel at the peak). Default: two 50 MP images.",
     "fetch_allow_networks": "Comma-separated CIDRs the URL fetcher may reach although private/loopback.",
     "fetch_timeout_seconds": "Total time limit for one outbound fetch.",
     "fetch_max_bytes": "Largest body the URL fetcher reads.",
@@ -431,4 +443,10 @@ SETTINGS_DOC: dict[str, str] = {
     "vector_store": "Where visual and text vectors live: `local` (index files and in-memory matrices in each "
     "process) or `database` (pgvector HNSW indexes in the PostgreSQL database, shared by every host, privacy "
     "filtered inside the query; needs the `postgres` extra and the `vector` extension).",
+    "ocr_enabled": "Read the text in each new image (the `ocr` extra: RapidOCR, models in the wheel) so pins are "
+    "found by the words in their pictures; without the package OCR is off and the log says so once.",
+    "ocr_det_side": "Longest side, in pixels, the OCR text detector sees (smaller: faster, misses small text).",
+    "ocr_rec_model": "A PaddleOCR recognition model (.onnx) for other languages; empty: the shipped Chinese + "
+    "Latin-script model.",
+    "ocr_rec_keys": "The character list (one per line) of `ocr_rec_model`.",
 }

@@ -7,6 +7,7 @@ import random
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.conftest import ALL_BACKENDS
 from tests.factories import Account, image_bytes
 from tests.understanding.helpers import board, pin, search, text_picture
 
@@ -97,3 +98,32 @@ def test_new_pin_is_found_by_the_words_in_its_picture(
 
 def image_bytes_png() -> bytes:
     return image_bytes("PNG", size=(400, 300), seed=4)
+
+
+@pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
+def test_stored_text_joins_the_search_document_on_every_backend(ctx: AppContext, alice: Account) -> None:
+    from tests.search.helpers import Maker
+
+    from pinhaven.pins.models import Pin
+    from pinhaven.search.text import documents
+
+    maker = Maker(ctx)
+    pin_id = maker.pin(alice, maker.board(alice, "Quotes"), title="Monday", alt_text="A card")
+    with session_scope(ctx.sessions) as db:
+        image_id = db.get(Pin, pin_id).image_id  # type: ignore[union-attr]
+        db.add(
+            ImageText(
+                image_id=image_id,
+                status="text",
+                text="Believe in\nyourself",
+                lines=[{"text": "Believe in", "score": 0.99, "box": [[0.1, 0.2]] * 4}],
+                engine="test",
+            )
+        )
+    with session_scope(ctx.sessions) as db:
+        document = documents.index_pin(db=db, pin_id=pin_id)
+        assert document is not None and document.alt_text == "A card Believe in yourself"
+        rows = [r for chunk in documents.stream_for_reindex(db) for r in chunk]
+        assert rows[0]["alt_text"] == "A card Believe in yourself"
+        stored = db.get(ImageText, image_id)
+        assert stored is not None and stored.lines is not None and stored.lines[0]["text"] == "Believe in"

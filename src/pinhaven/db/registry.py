@@ -21,8 +21,10 @@ def all_metadata() -> MetaData:
     import pinhaven.ingest.url_learning
     import pinhaven.jobs.models
     import pinhaven.media.models
+    import pinhaven.moderation.models
     import pinhaven.messages.models
     import pinhaven.notifications.models
+    import pinhaven.ocr.models
     import pinhaven.pins.models
     import pinhaven.pins.products
     import pinhaven.ranking.models

@@ -3,10 +3,13 @@
     pin created   → (media.process was queued by the upload if the image is new)
                   → search.index_pin (→ search.embed_pin when the pin's text changed and semantic search is on)
                   → discovery: graph change logged at commit; a save also logs a save event (same transaction)
+                  → moderation.scan_pin (spam and flood signals; may hide the pin pending review)
     pin updated   → search.index_pin (→ search.embed_pin likewise); discovery graph change (board moves)
     board renamed or privacy changed → search.index_board; discovery graph change (pins enter/leave)
     image ready   → visual.embed_image (vector + perceptual hashes + duplicate group; the process's visual
                     index follows) → visual.refit when the whitening is due (first 100 images, then 4× growth)
+                  → ocr.read_image (text in the picture; → search.index_pin of its pins when text is found)
+                  → moderation.scan_image (nudity score; its pins are scanned again with it)
     pins deleted  → search documents and vectors go with the rows (ON DELETE CASCADE); this process's
                     vector matrix forgets them at once, other processes on their next full reload;
                     discovery graph change (the pins and their parents are re-derived by every process)
@@ -33,6 +36,7 @@ def on_pin_created(*, db: Session, pin_id: int, image_id: int) -> None:
     from pinhaven.discovery import handlers as discovery
 
     discovery.pin_created(db=db, pin_id=pin_id)  # graph links on commit; a save's engagement event
+    enqueue(db=db, kind="moderation.scan_pin", payload={"pin_id": pin_id})  # automatic signals
 
 
 def on_pin_updated(*, db: Session, pin_id: int, moved_from: tuple[int, int | None] | None = None) -> None:
@@ -67,6 +71,8 @@ def on_pins_deleted(*, db: Session, pin_ids: list[int]) -> None:
 def on_image_ready(*, db: Session, image_id: int) -> None:
     """An image's variants exist."""
     enqueue(db=db, kind="visual.embed_image", payload={"image_id": image_id})
+    enqueue(db=db, kind="ocr.read_image", payload={"image_id": image_id})  # text in the picture → search
+    enqueue(db=db, kind="moderation.scan_image", payload={"image_id": image_id})  # nudity signal
     from pinhaven.boards.service import note_image_ready
 
     note_image_ready(db=db, image_id=image_id)  # board pages show each pin's image_status

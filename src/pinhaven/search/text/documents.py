@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from pinhaven.boards.access import PUBLIC
 from pinhaven.boards.models import Board
 from pinhaven.db.base import utcnow
+from pinhaven.ocr.models import ImageText
+from pinhaven.ocr.service import searchable_text
 from pinhaven.pins.models import Pin
 from pinhaven.search.text.models import PinTextVector, SearchDocument
 
@@ -23,14 +25,15 @@ def facets_for(*, board_id: int, creator_id: int, privacy: str) -> str:
     return facets if privacy == PUBLIC else facets + " sec"
 
 
-def document_fields(pin: Pin, board: Board) -> dict[str, object]:
-    """The column values of `pin`'s search document."""
+def document_fields(pin: Pin, board: Board, ocr_text: str = "") -> dict[str, object]:
+    """The column values of `pin`'s search document (`ocr_text`: words read from its picture, which join the
+    alt text column: every backend's index and the MiniLM text read it)."""
     return {
         "board_id": board.id,
         "creator_id": pin.creator_id,
         "title": pin.title or "",
         "description": pin.description or "",
-        "alt_text": pin.alt_text or "",
+        "alt_text": searchable_text(pin.alt_text or "", ocr_text),
         "board_name": board.name,
         "domain": pin.source_domain or "",
         "facets": facets_for(board_id=board.id, creator_id=pin.creator_id, privacy=board.privacy),
@@ -51,12 +54,17 @@ def text_hash(text: str) -> str:
 
 def index_pin(*, db: Session, pin_id: int) -> SearchDocument | None:
     """Write (or remove, when the pin is gone) the pin's document; idempotent. Returns the document."""
-    row = db.execute(select(Pin, Board).join(Board, Board.id == Pin.board_id).where(Pin.id == pin_id)).first()
+    row = db.execute(
+        select(Pin, Board, ImageText.text)
+        .join(Board, Board.id == Pin.board_id)
+        .outerjoin(ImageText, ImageText.image_id == Pin.image_id)
+        .where(Pin.id == pin_id)
+    ).first()
     if row is None:
         db.execute(delete(SearchDocument).where(SearchDocument.pin_id == pin_id))
         return None
-    pin, board = row._tuple()
-    fields = document_fields(pin, board)
+    pin, board, ocr_text = row._tuple()
+    fields = document_fields(pin, board, ocr_text or "")
     document = db.get(SearchDocument, pin_id)
     if document is None:
         document = SearchDocument(pin_id=pin_id, updated_at=utcnow(), **fields)
@@ -91,12 +99,14 @@ def stream_for_reindex(db: Session, *, batch: int = BATCH) -> Iterator[list[dict
         Board.id,
         Board.name,
         Board.privacy,
+        ImageText.text,
     )
     last = -1
     while True:
         rows = db.execute(
             select(*columns)
             .join(Board, Board.id == Pin.board_id)
+            .outerjoin(ImageText, ImageText.image_id == Pin.image_id)
             .where(Pin.id > last)
             .order_by(Pin.id)
             .limit(batch)
@@ -111,13 +121,13 @@ def stream_for_reindex(db: Session, *, batch: int = BATCH) -> Iterator[list[dict
                 "creator_id": creator_id,
                 "title": title or "",
                 "description": description or "",
-                "alt_text": alt_text or "",
+                "alt_text": searchable_text(alt_text or "", ocr_text or ""),
                 "board_name": board_name,
                 "domain": domain or "",
                 "facets": facets_for(board_id=board_id, creator_id=creator_id, privacy=privacy),
                 "updated_at": now,
             }
-            for pin_id, creator_id, title, description, alt_text, domain, board_id, board_name, privacy in rows
+            for pin_id, creator_id, title, description, alt_text, domain, board_id, board_name, privacy, ocr_text in rows
         ]
         last = rows[-1][0]
 
