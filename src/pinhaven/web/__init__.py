@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from pinhaven.experiments import web as experiments_web
+from pinhaven.moderation import web as moderation_web
 from pinhaven.web import (
     routes_account,
     routes_auth,
@@ -45,6 +46,7 @@ for _module in (
     routes_discovery,
 ):
     router.include_router(_module.router)
+router.include_router(moderation_web.router)  # report form, /moderation, /admin/settings, /settings/reports
 router.include_router(experiments_web.router)  # /admin/experiments (A/B experiments, ranking models)
 
 

@@ -11,6 +11,7 @@ from pydantic import AfterValidator
 from pinhaven.accounts import service as accounts_service
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import Conflict, PinhavenError
+from pinhaven.moderation import instance
 from pinhaven.text_rules import check_line
 from pinhaven.web.ratelimit import login_limiter, signup_limiter
 from pinhaven.web.session import WebUser, end_session, safe_next, start_session
@@ -27,10 +28,14 @@ def _client_address(request: Request) -> str:
 
 
 @router.get("/signup")
-def signup_page(request: Request, user: WebUser, next: str = "/") -> Response:
+def signup_page(
+    request: Request, db: DbSession, user: WebUser, next: str = "/", invite: str = ""
+) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "auth/signup.html", {"next": safe_next(next), "form": {}})
+    mode = instance.get(db=db).signup  # open | closed | invite (moderation/instance.py)
+    context = {"next": safe_next(next), "form": {"invite": invite[:64]}, "signup_mode": mode}
+    return render(request, "auth/signup.html", context)
 
 
 @router.post("/signup")
@@ -42,8 +47,10 @@ def signup(
     email: Annotated[str, Form(max_length=300), AfterValidator(check_line)] = "",
     password: Text = "",
     next: Next = "/",
+    invite: Annotated[str, Form(max_length=100), AfterValidator(check_line)] = "",
 ) -> Response:
-    form = {"username": username, "email": email}
+    form = {"username": username, "email": email, "invite": invite}
+    mode = instance.get(db=db).signup
     limiter, address = signup_limiter(ctx), _client_address(request)
     if not limiter.allowed(address):
         context = {
@@ -55,12 +62,14 @@ def signup(
         refused.headers["Retry-After"] = "60"
         return refused
     try:
+        invited = instance.check_signup(db=db, settings=instance.get(db=db), invite_code=invite)
         user = accounts_service.create(db=db, username=username.strip(), email=email, password=password)
+        instance.use_invite(db=db, invite=invited, user_id=user.id)
     except PinhavenError as exc:
         db.rollback()
         if isinstance(exc, Conflict):
             limiter.record(address)
-        context = {"next": safe_next(next), "form": form, "error": exc.message}
+        context = {"next": safe_next(next), "form": form, "error": exc.message, "signup_mode": mode}
         return render(request, "auth/signup.html", context, status=exc.status)
     response = RedirectResponse(safe_next(next), status_code=303)
     start_session(request, response, user, db)
