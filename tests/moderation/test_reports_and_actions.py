@@ -10,6 +10,7 @@ from tests.moderation.helpers import board, ids, make_role, pin, surfaces
 from tests.search.helpers import run_index_jobs
 
 from pinhaven.context import AppContext
+from pinhaven.db.engine import session_scope
 
 pytestmark = pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
 
@@ -179,3 +180,31 @@ def test_bad_reports_and_actions_are_4xx(
         ).status_code
         == 403
     )
+
+
+def test_comments_are_reportable_and_removed(
+    ctx: AppContext, client: TestClient, alice: Account, bob: Account, mod: Account
+) -> None:
+    from pinhaven.comments.models import PinComment
+
+    board_id = board(client, alice, "Coast")
+    pin_id = pin(client, alice, board_id, seed=6)
+    with session_scope(ctx.sessions) as db:
+        comment = PinComment(pin_id=int(pin_id), author_id=bob.user.id, text="buy my followers")
+        db.add(comment)
+        db.flush()
+        comment_id = str(comment.id)
+    reported = client.post(
+        "/ext/v1/reports",
+        json={"object_type": "comment", "object_id": comment_id, "reason": "spam"},
+        headers=alice.headers,
+    )
+    assert reported.status_code == 201, reported.text
+    (case,) = client.get("/ext/v1/moderation/queue", headers=mod.headers).json()["items"]
+    assert case["object_type"] == "comment" and case["summary"]["title"] == "buy my followers"
+    removed = client.post(
+        "/ext/v1/moderation/actions", json={"case_id": case["id"], "action": "remove"}, headers=mod.headers
+    )
+    assert removed.status_code == 200 and removed.json()["state"] == "removed"
+    with session_scope(ctx.sessions) as db:
+        assert db.get(PinComment, int(comment_id)) is None

@@ -18,7 +18,9 @@ from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import access_board, access_pin
 from pinhaven.boards.models import Board
 from pinhaven.boards.service import note_board_content_changed
+from pinhaven.comments.models import PinComment
 from pinhaven.errors import InvalidInput, NotFound
+from pinhaven.moderation.state import HIDDEN, REMOVED
 from pinhaven.pins.models import Pin
 
 __all__ = ["KINDS", "Kind", "kind_of", "register"]
@@ -159,6 +161,41 @@ def _user_summary(db: Session, object_id: int) -> dict[str, Any]:
     }
 
 
+# --- comments (comments domain): no moderation column of their own, so hide and remove delete the comment
+# (the case and the audit log keep what it said); restore cannot bring it back.
+
+
+def _comment_locate(db: Session, viewer: Viewer, object_id: int) -> int:
+    comment = db.get(PinComment, object_id)
+    if comment is None:
+        raise NotFound("Comment not found.")
+    access_pin(db=db, viewer=viewer, pin_id=comment.pin_id)  # a comment is seen where its pin is
+    return comment.author_id
+
+
+def _comment_owner(db: Session, object_id: int) -> int | None:
+    return db.scalar(select(PinComment.author_id).where(PinComment.id == object_id))
+
+
+def _comment_flags(db: Session, object_id: int) -> int:
+    return 0 if db.get(PinComment, object_id) is not None else REMOVED
+
+
+def _comment_set(db: Session, object_id: int, add: int, clear: int) -> None:
+    comment = db.get(PinComment, object_id)
+    if comment is not None and add & (HIDDEN | REMOVED):
+        db.delete(comment)
+        db.flush()
+
+
+def _comment_summary(db: Session, object_id: int) -> dict[str, Any]:
+    comment = db.get(PinComment, object_id)
+    if comment is None:
+        return {"title": "(removed comment)", "url": None}
+    return {"title": comment.text[:80], "description": comment.text, "url": f"/pin/{comment.pin_id}"}
+
+
 register(Kind("pin", _pin_locate, _pin_owner, _pin_flags, _pin_set, _pin_summary))
 register(Kind("board", _board_locate, _board_owner, _board_flags, _board_set, _board_summary))
 register(Kind("user", _user_locate, _user_owner, None, None, _user_summary))
+register(Kind("comment", _comment_locate, _comment_owner, _comment_flags, _comment_set, _comment_summary))

@@ -18,7 +18,7 @@ from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import InvalidInput, NotFound, PinhavenError
 from pinhaven.moderation import instance, roles, service
-from pinhaven.moderation.kinds import kind_of
+from pinhaven.moderation.kinds import KINDS, kind_of
 from pinhaven.moderation.state import ROLES, describe
 from pinhaven.text_rules import check_line, check_paragraph
 from pinhaven.web.forms import checked
@@ -84,7 +84,7 @@ def send_report(
         )
     except PinhavenError as exc:
         db.rollback()
-        if isinstance(exc, NotFound) or object_type not in ("pin", "board", "user"):
+        if isinstance(exc, NotFound) or object_type not in KINDS:
             raise
         context = _report_context(db, me, object_type, parsed)
         form = {"reason": reason, "note": note}
