@@ -208,6 +208,7 @@ def _routers() -> list[Any]:
     from pinhaven.accounts import api as accounts_api
     from pinhaven.accounts import lifecycle_api
     from pinhaven.ads import api as ads_api
+    from pinhaven.ads import web as ads_web
     from pinhaven.boards import api as boards_api
     from pinhaven.discovery import api as discovery_api
     from pinhaven.events import api as events_api
@@ -239,6 +240,8 @@ def _routers() -> list[Any]:
         media_api.router,
         jobs_api.router,
         ads_api.router,
+        ads_api.ext_router,
+        ads_web.router,
         notifications_api.router,
         notifications_web.router,
         notifications_web.open_router,

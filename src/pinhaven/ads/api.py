@@ -6,11 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.ads import present, service
+from pinhaven.ads import clicks, present, service
 from pinhaven.ads.schemas import AdAccountCreate
-from pinhaven.deps import DbSession, Pagination, user_id_of, v5_scopes
+from pinhaven.deps import Ctx, CurrentViewer, DbSession, Pagination, user_id_of, v5_scopes
 
 router = APIRouter(prefix="/v5", tags=["ads"])
 
@@ -176,3 +177,20 @@ def get_ad_group(db: DbSession, viewer: AdsRead, ad_account_id: str, ad_group_id
 def get_ad(db: DbSession, viewer: AdsRead, ad_account_id: str, ad_id: str) -> dict[str, Any]:
     account = service.access_account(db=db, viewer=viewer, ad_account_id=ad_account_id)
     return present.ads(db, [service.get_ad(db=db, account=account, ad_id=ad_id)])[0]
+
+
+# --- /ext/v1: clicks on promoted pins (anyone who was served the ad) --------------------------------------
+
+ext_router = APIRouter(prefix="/ext/v1", tags=["ads"])
+
+
+class ClickBody(BaseModel):
+    token: str = Field(min_length=1, max_length=1024)
+
+
+@ext_router.post("/ads/click")
+def record_click(db: DbSession, ctx: Ctx, viewer: CurrentViewer, body: ClickBody) -> dict[str, Any]:
+    """Report a click on a promoted pin with the `ad_click_token` it was served with."""
+    done = clicks.click(db, secret_key=ctx.settings.secret_key, token=body.token)
+    return {"ad_id": str(done.ad_id), "pin_id": str(done.pin_id), "destination_url": done.destination_url,
+            "recorded": done.recorded}  # fmt: skip

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from pinhaven.accounts.scopes import Viewer
+from pinhaven.ads import inject as promoted
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Pagination, Scopes, user_id_of
 from pinhaven.discovery import analytics, feed, related, topics
@@ -36,6 +37,7 @@ def home_feed(
     """Personalised home feed (signed in); recent public pins for anonymous callers."""
     result = feed.home_feed(ctx, db=db, viewer=viewer, page=page)
     items = present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url)
+    items = promoted.into_pins(ctx, db, viewer=viewer, items=items, surface="home", text=promoted.page_text(items), base_url=base_url)  # fmt: skip
     return DiscoveryPage(
         items=items, bookmark=result.bookmark, request_id=result.request_id, caught_up=result.caught_up
     )
@@ -48,6 +50,7 @@ def related_pins(
     """Pins related to a pin you may see ("more like this")."""
     result = related.related_pins(ctx, db=db, viewer=viewer, pin_id=parse_id(pin_id), page=page)
     items = present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url)
+    items = promoted.into_pins(ctx, db, viewer=viewer, items=items, surface="related", text=promoted.page_text(items), base_url=base_url)  # fmt: skip
     return DiscoveryPage(items=items, bookmark=result.bookmark, request_id=result.request_id)
 
 

@@ -22,6 +22,9 @@ class PinMedia(BaseModel):
 
 
 class PinRead(BaseModel):
+    # Extra keys are kept: promoted pins (ads.inject) add is_promoted, promoted_by, ad_id, ad_click_token.
+    model_config = ConfigDict(extra="allow")
+
     id: str
     created_at: str
     link: str | None

@@ -50,6 +50,7 @@ class PinCard:
     creator: str
     picture: Picture
     price: str | None = None  # product pins: "$12.50"
+    promoted_by: str | None = None  # promoted pins (ads): the advertiser's username
 
 
 @dataclass(frozen=True)

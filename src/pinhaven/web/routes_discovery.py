@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.scopes import Viewer
+from pinhaven.ads import inject as promoted
 from pinhaven.context import AppContext
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import DbSession
@@ -43,6 +44,7 @@ def home_page(
     page = PageParams(page_size=page_size, bookmark=bookmark)
     result = feed.home_feed(_ctx(request), db=db, viewer=viewer, page=page)
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
+    cards = promoted.into_cards(_ctx(request), db, viewer=viewer, cards=cards, surface="home", text=" ".join(c.title or "" for c in cards))  # fmt: skip
     pick = not bookmark and topics.get_interests(db=db, user_id=viewer.user_id) is None
     context = {"request_id": result.request_id, "pick_topics": pick, "min_picks": topics.MIN_PICKS,
                "next": "/", "topics": _topic_tiles(db, viewer) if pick else [],
@@ -60,6 +62,7 @@ def related_fragment(
     page = PageParams(page_size=RELATED_PAGE, bookmark=bookmark)
     result = related.related_pins(_ctx(request), db=db, viewer=viewer, pin_id=parse_id(pin_id), page=page)
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
+    cards = promoted.into_cards(_ctx(request), db, viewer=viewer, cards=cards, surface="related", text=" ".join(c.title or "" for c in cards))  # fmt: skip
     next_url = f"/pin/{pin_id}/related?bookmark={result.bookmark}" if result.bookmark else None
     response = render(request, "partials/pin_page.html", {"cards": cards, "next_url": next_url})
     response.headers["X-Request-Id"] = result.request_id

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from pinhaven.ads import inject as promoted
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import InvalidInput
 from pinhaven.pagination import Page, PageParams
@@ -37,6 +38,7 @@ def home(
         db=db, viewer=viewer, page=PageParams(page_size=GRID_PAGE, bookmark=bookmark)
     )
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
+    cards = promoted.into_cards(request.app.state.ctx, db, viewer=viewer, cards=cards, surface="home", text=" ".join(c.title or "" for c in cards))  # fmt: skip
     return render_grid(request, "home.html", {}, cards=cards, bookmark=result.bookmark, partial=bool(partial))
 
 
@@ -88,6 +90,8 @@ def search_page(
         except InvalidInput:
             context["unsearchable"] = True  # no letters or digits in the query
     cards = pin_cards(db=db, viewer=viewer, pins=result.items)
+    if tab == "pins" and q:
+        cards = promoted.into_cards(ctx, db, viewer=viewer, cards=cards, surface="search", text=q)
     return render_grid(
         request, "search.html", context, cards=cards, bookmark=result.bookmark, partial=bool(partial)
     )

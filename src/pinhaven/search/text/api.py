@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pinhaven.accounts.models import User
 from pinhaven.accounts.present import present_user_summary
 from pinhaven.accounts.schemas import UserPage
+from pinhaven.ads import inject as promoted
 from pinhaven.boards.present import present_boards
 from pinhaven.boards.schemas import BoardPage
 from pinhaven.db.ids import parse_id
@@ -56,8 +57,12 @@ def search_pins(
         user_id=user_id,
         semantic_search=ctx.settings.semantic_search,
     )
+    items = present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url)
+    items = promoted.into_pins(
+        ctx, db, viewer=viewer, items=items, surface="search", text=q, base_url=base_url
+    )
     return PinSearchPage(
-        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url),
+        items=items,
         bookmark=result.bookmark,
         total_estimate=result.total_estimate,
         corrected_query=result.corrected_query,
