@@ -181,6 +181,12 @@ from pinhaven.accounts.lifecycle_cli import register as register_lifecycle  # no
 
 register_lifecycle(users_app)
 
+# Backups: `pinhaven backup --out FOLDER`, `pinhaven restore FOLDER` (defined in pinhaven.backup).
+from pinhaven.backup.cli import backup_command, restore_command  # noqa: E402
+
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
+
 # Background jobs: `pinhaven jobs ...` and `pinhaven worker` (defined in the jobs domain).
 from pinhaven.jobs.cli import jobs_app, worker  # noqa: E402
 
@@ -211,6 +217,13 @@ app.add_typer(models_app, name="models")  # `pinhaven models fetch clip`, `pinha
 from pinhaven.stream.cli import stream_app  # noqa: E402
 
 app.add_typer(stream_app, name="stream")
+
+# Trust and safety: `pinhaven users role`, `pinhaven instance ...`, `pinhaven moderation queue` (pinhaven.moderation).
+from pinhaven.moderation.cli import instance_app, moderation_app, users_role  # noqa: E402
+
+users_app.command("role")(users_role)
+app.add_typer(instance_app, name="instance")
+app.add_typer(moderation_app, name="moderation")
 
 # Learned ranking and experiments: `pinhaven ranker ...`, `pinhaven experiments ...` (pinhaven.ranking, .experiments).
 from pinhaven.experiments.cli import experiments_app  # noqa: E402
