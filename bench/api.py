@@ -108,7 +108,12 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def load(  # type: ignore[no-untyped-def]
-    base: str, make_raw, concurrency: int, seconds: float, pids: list[int] | None = None
+    base: str,
+    make_raw,
+    concurrency: int,
+    seconds: float,
+    pids: list[int] | None = None,
+    allow_errors: bool = False,
 ) -> dict[str, float]:
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
@@ -127,7 +132,7 @@ def load(  # type: ignore[no-untyped-def]
     elapsed = asyncio.run(main())
     client_cpu = time.process_time() - client_cpu
     server_cpu = cpu_seconds(pids or []) - server_cpu
-    if errors:
+    if errors and not allow_errors:
         raise SystemExit(f"{len(errors)} requests failed, e.g. HTTP {errors[0]}")
     quantiles = statistics.quantiles(latencies, n=100)
     n = len(latencies)
@@ -135,7 +140,10 @@ def load(  # type: ignore[no-untyped-def]
         "rps": n / elapsed,
         "p50": quantiles[49],
         "p99": quantiles[98],
+        "p999": statistics.quantiles(latencies, n=1000)[998] if n >= 1000 else max(latencies),
+        "max": max(latencies),
         "n": n,
+        "errors": len(errors),
         "server_cpu_ms": server_cpu / n * 1000,
         "client_cpu_ms": client_cpu / n * 1000,
     }

@@ -13,7 +13,6 @@ background when images have embeddings. Without it, related pins and SSD simply 
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -53,7 +52,6 @@ SWEEP_SECONDS = 3600.0
 KEEP_CHANGES = timedelta(days=1)  # a process down longer than this rebuilds its graph anyway
 KEEP_FEED_SESSIONS = timedelta(days=2)
 _create_lock = threading.Lock()
-_frozen = False
 
 
 @runtime_checkable
@@ -122,11 +120,9 @@ def _freeze_startup_objects() -> None:
     """Once per process: keep start-up objects (modules, compiled kernels, caches) out of the cyclic GC's
     scans, whose full passes otherwise cost 150+ ms on a request now and then (measured in
     bench/feed_service.py). Only the first start freezes, so repeated starts (tests) pin nothing more."""
-    global _frozen
-    with _create_lock:
-        if not _frozen:
-            _frozen = True
-            gc.freeze()
+    from pinhaven.gcstats import freeze_long_lived
+
+    freeze_long_lived("discovery start-up")  # (the text model, loaded later, freezes again: gcstats)
 
 
 def _start_visual(ctx: AppContext) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 from ipaddress import ip_address
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from pinhaven.context import AppContext
 from pinhaven.db.engine import session_scope
 from pinhaven.deps import Ctx
+from pinhaven.errors import NotFound
 from pinhaven.jobs import service
 from pinhaven.jobs.schemas import Health, PublicHealth, QueueHealth
 
@@ -71,3 +73,14 @@ def _report(ctx: AppContext, response: Response) -> Health:
         stream["bus"] != "ok" or stream["outbox_backlog"] > ctx.settings.queue_backlog_warning
     )
     return Health(status="degraded" if backlog or behind else "ok", database="ok", queue=queue, stream=stream)
+
+
+@router.get("/health/process", include_in_schema=False)
+def process_health(ctx: Ctx, request: Request) -> dict[str, Any]:
+    """Operators only: the answering process's pid, RSS and garbage-collector pauses (`pinhaven.gcstats`).
+    With several server processes, each connection reaches one of them (bench/gc_pauses.py asks each)."""
+    if not is_operator(request, ctx.settings.health_token):
+        raise NotFound("no such page")
+    from pinhaven.gcstats import snapshot
+
+    return snapshot()

@@ -29,7 +29,7 @@ from pinhaven.pagination import Page, PageParams, bookmark_int
 from pinhaven.pins import search, service
 from pinhaven.pins.board_pages import cached_board_page_json
 from pinhaven.pins.models import Pin
-from pinhaven.pins.present import page_json, present_pin, present_pins
+from pinhaven.pins.present import page_json, pins_json, present_pin
 from pinhaven.pins.schemas import PinCreate, PinPage, PinRead, PinSave, PinUpdate
 
 router = APIRouter(prefix="/v5", tags=["pins"])
@@ -43,11 +43,10 @@ CreativeType = Literal[
 CreativeTypes = Annotated[list[CreativeType] | None, Query()]
 
 
-def _page(db: Session, viewer: Viewer, result: Page[Pin], base_url: str, metrics: bool = False) -> PinPage:
-    return PinPage(
-        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url, metrics=metrics),
-        bookmark=result.bookmark,
-    )
+def _page(db: Session, viewer: Viewer, result: Page[Pin], base_url: str, metrics: bool = False) -> bytes:
+    """A PinPage as JSON, straight from the rows (no per-pin pydantic models on a list endpoint)."""
+    items = pins_json(db=db, viewer=viewer, pins=result.items, base_url=base_url, metrics=metrics)
+    return page_json(items, result.bookmark)
 
 
 def _only_regular(creative_types: list[CreativeType] | None) -> bool:
@@ -109,7 +108,7 @@ async def _board_pins(
             result = service.list_for_board(
                 db=db, viewer=viewer, board_id=listed, page=page, section_id=section_id
             )
-            return _page(db, viewer, result, base_url, metrics=True).model_dump_json().encode()
+            return _page(db, viewer, result, base_url, metrics=True)
         return cached_board_page_json(
             cache_of(ctx),
             db=db,
@@ -134,9 +133,9 @@ def list_my_pins(
     pin_type: Literal["PRIVATE"] | None = None,
     creative_types: CreativeTypes = None,
     pin_metrics: bool = False,
-) -> PinPage:
+) -> Response:
     if pin_filter == "has_been_promoted" or _only_regular(creative_types):
-        return PinPage(items=[], bookmark=None)  # Pinhaven pins are never promoted
+        return json_response(page_json([], None))  # Pinhaven pins are never promoted
     result = service.list_for_creator(
         db=db,
         viewer=viewer,
@@ -145,7 +144,7 @@ def list_my_pins(
         exclude_repins=pin_filter == "exclude_repins",
         exclude_native=pin_filter == "exclude_native",
     )
-    return _page(db, viewer, result, base_url, metrics=pin_metrics)
+    return json_response(_page(db, viewer, result, base_url, metrics=pin_metrics))
 
 
 @router.post("/pins", response_model=PinRead, status_code=201)
@@ -224,7 +223,7 @@ def search_my_pins(
     base_url: BaseUrl,
     query: Annotated[str, Query(min_length=1, max_length=200)],
     bookmark: Annotated[str | None, Query(max_length=512)] = None,
-) -> PinPage:
+) -> Response:
     """v5 semantics: the token user's own pins."""
     result = search.search_own_pins(
         db=db,
@@ -233,7 +232,7 @@ def search_my_pins(
         query_text=query,
         page=PageParams(page_size=25, bookmark=bookmark),
     )
-    return _page(db, viewer, result, base_url)
+    return json_response(_page(db, viewer, result, base_url))
 
 
 # --- /ext/v1: any visible pin, board and section pins for any viewer (not in Pinterest v5) ----------

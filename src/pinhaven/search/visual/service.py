@@ -340,6 +340,9 @@ def visual_service(ctx: AppContext) -> VisualService:
             from pinhaven.discovery.service import VISUAL_SERVICE_KEY
 
             ctx.services[VISUAL_SERVICE_KEY] = service  # related pins and the feed use image similarity
+            from pinhaven.gcstats import freeze_long_lived
+
+            freeze_long_lived("visual index")  # long-lived from here on: out of every later full GC pass
     return service
 
 
