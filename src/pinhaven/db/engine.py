@@ -29,7 +29,12 @@ def make_engine(url: str, *, sqlite_read_only: bool = False, **kwargs: Any) -> E
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin if sqlite_read_only else _sqlite_begin_immediate)
+        if sqlite_read_only:
+            event.listen(engine, "begin", _sqlite_begin)
+        else:  # writers take turns in arrival order, then BEGIN IMMEDIATE (db/sqlite_writer.py)
+            from pinhaven.db import sqlite_writer
+
+            sqlite_writer.install(engine, engine.url.database)
         return engine
     if url.startswith("mysql"):
         kwargs.setdefault("pool_recycle", 3600)
@@ -61,11 +66,6 @@ def _sqlite_begin(connection: Any) -> None:
     # Straight on the driver: `exec_driver_sql` costs a whole statement execution (context, events, result),
     # a visible share of a short read request. A deferred BEGIN takes no lock, so it has no error to wrap.
     connection.connection.driver_connection.execute("BEGIN")
-
-
-def _sqlite_begin_immediate(connection: Any) -> None:
-    # Through SQLAlchemy: "database is locked" must surface as its OperationalError, which callers handle.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine, *, info: dict[str, Any] | None = None) -> SessionFactory:

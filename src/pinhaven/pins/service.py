@@ -146,6 +146,18 @@ def image_from_media_source(
     from pinhaven.media import service as media_service
 
     source_type = media_source.get("source_type")
+    return media_service.ingest_bytes(
+        db=db,
+        store=media_service.media_store(ctx),
+        settings=ctx.settings,
+        data=media_source_bytes(ctx=ctx, media_source=media_source),
+        owner_id=owner_id,
+    )
+
+
+def media_source_bytes(*, ctx: AppContext, media_source: dict[str, Any]) -> bytes:
+    """The image bytes a v5 `media_source` holds or points at (no database: callers fetch before their
+    write transaction)."""
     settings = ctx.settings
     if source_type == "image_base64":
         data = media_source.get("data")
@@ -169,9 +181,7 @@ def image_from_media_source(
             f"{source_type!r} is not supported; use image_base64 or image_url",
             field="media_source.source_type",
         )
-    return media_service.ingest_bytes(
-        db=db, store=media_service.media_store(ctx), settings=settings, data=raw, owner_id=owner_id
-    )
+    return raw
 
 
 def get_visible(*, db: Session, viewer: Viewer, pin_id: int | None) -> Pin:
