@@ -25,9 +25,9 @@ from pinhaven.deps import (
     v5_scopes,
 )
 from pinhaven.errors import InvalidInput
-from pinhaven.pagination import Page, PageParams, bookmark_int
 from pinhaven.media import service as media_service
 from pinhaven.pins import search, service
+from pinhaven.pagination import Page, PageParams, bookmark_int
 from pinhaven.pins.board_pages import cached_board_page_json
 from pinhaven.pins.models import Pin
 from pinhaven.pins.present import page_json, pins_json, present_pin
@@ -151,7 +151,6 @@ def list_my_pins(
 @router.post("/pins", response_model=PinRead, status_code=201)
 def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base_url: BaseUrl) -> PinRead:
     parent_id = parse_id(body.parent_pin_id) if body.parent_pin_id else None
-    if parent_id is not None:
     board_id = parse_id(body.board_id)
     # The checks and the image work (fetch, decode, normalise, store the original) come before the write
     # transaction: on SQLite it holds the one write lock from its first statement, and every other writer
@@ -164,6 +163,7 @@ def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base
     raw = service.media_source_bytes(ctx=ctx, media_source=body.media_source)
     prepared = media_service.prepare_upload(store=store, settings=ctx.settings, data=raw)
         access_pin(db=db, viewer=viewer, pin_id=parent_id)
+    if parent_id is not None:
     image, _ = media_service.register_upload(db=db, prepared=prepared, owner_id=viewer.user_id, store=store)
     pin = service.create(
         db=db,
