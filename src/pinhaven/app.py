@@ -210,16 +210,18 @@ def _routers() -> list[Any]:
     from pinhaven.ads import api as ads_api
     from pinhaven.ads import web as ads_web
     from pinhaven.boards import api as boards_api
+    from pinhaven.comments import api as comments_api
+    from pinhaven.comments import web as comments_web
     from pinhaven.discovery import api as discovery_api
     from pinhaven.events import api as events_api
     from pinhaven.ingest import api as ingest_api
     from pinhaven.jobs import api as jobs_api
     from pinhaven.media import api as media_api
+    from pinhaven.notifications import api as notifications_api
+    from pinhaven.notifications import web as notifications_web
     from pinhaven.pins import api as pins_api
     from pinhaven.search.text import api as text_search_api
     from pinhaven.search.visual import api as visual_search_api
-    from pinhaven.notifications import api as notifications_api
-    from pinhaven.notifications import web as notifications_web
     from pinhaven.web import router as web_router
 
     # Pins first: routes are matched in order and a board's pins is the most requested (no two routers
@@ -242,6 +244,8 @@ def _routers() -> list[Any]:
         ads_api.router,
         ads_api.ext_router,
         ads_web.router,
+        comments_api.router,
+        comments_web.router,
         notifications_api.router,
         notifications_web.router,
         notifications_web.open_router,

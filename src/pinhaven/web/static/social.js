@@ -1,3 +1,26 @@
+// Comments and reactions on the pin page: the slot is filled with /pin/{id}/comments?partial=1 (without
+// JavaScript its link opens the same list as a page).
+(function () {
+  "use strict";
+  var slot = document.querySelector('[data-slot="comments"]');
+  if (!slot) return;
+  var id = slot.getAttribute("data-pin-id");
+  fetch("/pin/" + encodeURIComponent(id) + "/comments?partial=1", {
+    credentials: "same-origin",
+    headers: { Accept: "text/html" },
+  })
+    .then(function (r) { return r.ok ? r.text() : null; })
+    .then(function (html) {
+      if (html === null) return;
+      slot.innerHTML = html; // server-rendered, escaped by the template engine
+      if (location.hash.indexOf("#comment") === 0 || location.hash === "#reactions") {
+        var target = document.getElementById(location.hash.slice(1));
+        if (target) target.scrollIntoView();
+      }
+    })
+    .catch(function () {});
+})();
+
 // The bell: its unread count arrives over Server-Sent Events (/notifications/stream); when the stream keeps
 // failing (a proxy that buffers, an old browser) the page polls /notifications/count instead.
 (function () {
