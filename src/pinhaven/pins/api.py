@@ -26,6 +26,7 @@ from pinhaven.deps import (
     v5_scopes,
 )
 from pinhaven.errors import InvalidInput
+from pinhaven.media import service as media_service
 from pinhaven.pagination import Page, PageParams, bookmark_int
 from pinhaven.pins import search, service
 from pinhaven.pins.board_pages import cached_board_page_json
@@ -151,13 +152,20 @@ def list_my_pins(
 @router.post("/pins", response_model=PinRead, status_code=201)
 def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base_url: BaseUrl) -> PinRead:
     parent_id = parse_id(body.parent_pin_id) if body.parent_pin_id else None
+    board_id = parse_id(body.board_id)
+    # The checks and the image work (fetch, decode, normalise, store the original) come before the write
+    # transaction: on SQLite it holds the one write lock from its first statement, and every other writer
+    # would queue behind this picture's tens of milliseconds. The transaction checks again.
+    with ctx.read_sessions() as reader:
+        if parent_id is not None:
+            access_pin(db=reader, viewer=viewer, pin_id=parent_id)
+        service.check_can_pin(db=reader, viewer=viewer, board_id=board_id)
+    store = media_service.media_store(ctx)
+    raw = service.media_source_bytes(ctx=ctx, media_source=body.media_source)
+    prepared = media_service.prepare_upload(store=store, settings=ctx.settings, data=raw)
     if parent_id is not None:
         access_pin(db=db, viewer=viewer, pin_id=parent_id)
-    board_id = parse_id(body.board_id)
-    service.check_can_pin(db=db, viewer=viewer, board_id=board_id)  # before the (costly) image work
-    image = service.image_from_media_source(
-        db=db, ctx=ctx, media_source=body.media_source, owner_id=viewer.user_id
-    )
+    image, _ = media_service.register_upload(db=db, prepared=prepared, owner_id=viewer.user_id, store=store)
     pin = service.create(
         db=db,
         viewer=viewer,
