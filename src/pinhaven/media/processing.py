@@ -104,6 +104,16 @@ def _unsupported_kind(data: bytes) -> str | None:
     return None
 
 
+def pixels_of(data: bytes) -> int:
+    """Width × height from the image header (no pixel decoded); 0 when it is not an image we read."""
+    try:
+        with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as image:
+            width, height = image.size
+    except Exception:  # whatever it is, normalise_upload gives the precise refusal
+        return 0
+    return max(0, width) * max(0, height)
+
+
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     """Identify the image from its bytes and check its header; no pixel is decoded yet."""
     try:

@@ -43,9 +43,9 @@ from pinhaven.db.engine import SessionFactory
 from pinhaven.errors import NotFound
 from pinhaven.jobs.pipeline import on_image_ready
 from pinhaven.jobs.service import enqueue
-from pinhaven.media import colour, locks, variants
+from pinhaven.media import colour, decode_budget, locks, variants
 from pinhaven.media.models import MediaImage
-from pinhaven.media.processing import normalise_upload
+from pinhaven.media.processing import normalise_upload, pixels_of
 from pinhaven.media.store import PRIVATE_PREFIX, TRASH_PREFIX, MediaStore, open_media_store
 from pinhaven.pins.models import Pin
 
@@ -116,36 +116,41 @@ def prepare_upload(
     `render_eager` also renders and stores the eager variants, as the `media.process` job would: bulk
     imports do it on their loader threads rather than paying a job per image.
     """
-    original = normalise_upload(
-        data,
-        max_bytes=settings.max_upload_bytes,
-        max_pixels=settings.max_pixels,
-        verify_scale=_eager_scale if render_eager else None,
-    )
-    sha = hashlib.sha256(original.data).hexdigest()
-    # The file goes first: a committed row must never point at a missing file (the sweeper removes
-    # files no row claims, after a grace period that `put` restarts for an existing file).
-    store.put(variants.original_key(sha, original.format), original.data)
-    dominant, palette = colour.analyse(original.preview)
-    if render_eager:
-        store_eager_variants(
-            store=store,
-            sha256=sha,
-            data=original.data,
-            width=original.width,
-            height=original.height,
-            decoded=original.decoded,
+    # Concurrent large uploads decode a few at a time, within the process's pixel budget (decode_budget).
+    budget = decode_budget.configure(settings.decode_pixel_budget)
+    with budget.hold(pixels_of(data) if len(data) <= settings.max_upload_bytes else 0):
+        original = normalise_upload(
+            data,
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_pixels,
+            verify_scale=_eager_scale if render_eager else None,
         )
-    return PreparedUpload(
-        sha,
-        original.width,
-        original.height,
-        original.format,
-        len(original.data),
-        dominant,
-        palette,
-        eager_ready=render_eager,
-    )
+        sha = hashlib.sha256(original.data).hexdigest()
+        # The file goes first: a committed row must never point at a missing file (the sweeper removes
+        # files no row claims, after a grace period that `put` restarts for an existing file).
+        store.put(variants.original_key(sha, original.format), original.data)
+        dominant, palette = colour.analyse(original.preview)
+        if render_eager:
+            store_eager_variants(
+                store=store,
+                sha256=sha,
+                data=original.data,
+                width=original.width,
+                height=original.height,
+                decoded=original.decoded,
+            )
+        prepared = PreparedUpload(
+            sha,
+            original.width,
+            original.height,
+            original.format,
+            len(original.data),
+            dominant,
+            palette,
+            eager_ready=render_eager,
+        )
+        del original  # the decoded pixels go before the budget is released (and memory is trimmed)
+    return prepared
 
 
 def _eager_scale(width: int, height: int) -> int:

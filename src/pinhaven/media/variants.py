@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from PIL import Image, JpegImagePlugin
 
-from pinhaven.media import colour
+from pinhaven.media import colour, decode_budget
 
 __all__ = [
     "CROP_VARIANTS",
@@ -279,9 +279,26 @@ def render(
     `data` already decoded at that reduction with `draft` (upload validation does it), so not decoded again.
     """
     by_key = _targets(wanted)
-    pool = _executor() if parallel else None
     jpeg = data[:3] == b"\xff\xd8\xff"  # PNG originals have no DCT to scale: one decode serves all
     plan = _plan(by_key, width, height, jpeg)
+    largest = min((ident[0] for ident in plan), default=1)  # the largest decode is at the smallest scale
+    # Concurrent renders (jobs, on-demand variants) decode within the process's pixel budget.
+    with decode_budget.budget().hold(math.ceil(width / largest) * math.ceil(height / largest)):
+        return _render(data, width, height, by_key, plan, jpeg, parallel, with_palette, decoded)
+
+
+def _render(
+    data: bytes,
+    width: int,
+    height: int,
+    by_key: dict[str, list[str]],
+    plan: dict[Identity, tuple[str, list[str]]],
+    jpeg: bool,
+    parallel: bool,
+    with_palette: bool,
+    decoded: tuple[int, Image.Image] | None,
+) -> RenderedSet:
+    pool = _executor() if parallel else None
     results: dict[Identity, Future[dict[str, bytes]] | dict[str, bytes]] = {}
     smallest: Image.Image | None = None
     for scale in sorted({ident[0] for ident in plan}, reverse=True):  # smallest decode first
