@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 from fastapi import Request
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from pinhaven.accounts import sessions as web_sessions
@@ -22,14 +23,17 @@ OPEN_PREFIXES = ("/static/",)
 
 
 async def browsing_gate(request: Request) -> None:
+    path = request.url.path
+    if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+        return
     ctx = ctx_of(request)
     settings = instance.fresh(ctx.services)
     if settings is None:
-        settings = await run_in_threadpool(instance.cached, ctx.services, ctx.read_sessions)
+        try:
+            settings = await run_in_threadpool(instance.cached, ctx.services, ctx.read_sessions)
+        except SQLAlchemyError:
+            return  # the database is unreachable: the route answers for itself (503, ...), as it would anyway
     if settings.anonymous_browsing:
-        return
-    path = request.url.path
-    if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
         return
     if request.headers.get("authorization"):
         await get_viewer(request)  # the routes' own resolution: 401 for a bad or revoked token
