@@ -81,8 +81,10 @@ _EXTRAS_BY_PIN = _with_extras(select(Pin.id, *_EXTRA_COLUMNS)).where(
 
 @lru_cache(maxsize=4)
 def _board_page_statement(in_section: bool, after_bookmark: bool) -> Select[Any]:
+    # Shared by every viewer (and cached): pins under moderation are left out for all, their owners
+    # included (they see them, with a notice, on the pin's own page and in their settings).
     statement = _with_extras(select(*_PIN_COLUMNS, *_EXTRA_COLUMNS)).where(
-        Pin.board_id == bindparam("board_id")
+        Pin.board_id == bindparam("board_id"), Pin.moderation == 0
     )
     if in_section:
         statement = statement.where(Pin.section_id == bindparam("section_id"))
@@ -109,8 +111,6 @@ def present_pins(
     return reads
 
 
-def present_pin(*, db: Session, viewer: Viewer, pin: Pin, base_url: str, metrics: bool = False) -> PinRead:
-    return present_pins(db=db, viewer=viewer, pins=[pin], base_url=base_url, metrics=metrics)[0]
 def pins_json(
     *, db: Session, viewer: Viewer, pins: Sequence[Pin], base_url: str, metrics: bool = False
 ) -> list[bytes]:
@@ -141,6 +141,8 @@ def pins_json(
 _NO_METRICS = b'"pin_metrics":null'  # inside JSON strings quotes are escaped: only the key itself matches
 
 
+def present_pin(*, db: Session, viewer: Viewer, pin: Pin, base_url: str, metrics: bool = False) -> PinRead:
+    return present_pins(db=db, viewer=viewer, pins=[pin], base_url=base_url, metrics=metrics)[0]
 
 
 def board_page_json(

@@ -19,6 +19,7 @@ from pinhaven.boards.access import (
     access_pin,
     access_pin_for_edit,
     can_see_board,
+    pin_moderation_clause,
     visible_pins_clause,
 )
 from pinhaven.boards.models import Board, BoardSection
@@ -145,7 +146,6 @@ def image_from_media_source(
     uploader (media_service.register_upload)."""
     from pinhaven.media import service as media_service
 
-    source_type = media_source.get("source_type")
     return media_service.ingest_bytes(
         db=db,
         store=media_service.media_store(ctx),
@@ -158,6 +158,7 @@ def image_from_media_source(
 def media_source_bytes(*, ctx: AppContext, media_source: dict[str, Any]) -> bytes:
     """The image bytes a v5 `media_source` holds or points at (no database: callers fetch before their
     write transaction)."""
+    source_type = media_source.get("source_type")
     settings = ctx.settings
     if source_type == "image_base64":
         data = media_source.get("data")
@@ -292,7 +293,9 @@ def save(
 
 
 # What the visibility rules read of a board, in a statement built once (its compiled form is cached).
-_BOARD_RULE_FIELDS = select(Board.id, Board.owner_id, Board.privacy).where(Board.id == bindparam("board_id"))
+_BOARD_RULE_FIELDS = select(Board.id, Board.owner_id, Board.privacy, Board.moderation).where(
+    Board.id == bindparam("board_id")
+)
 
 
 def listable_board_id(
@@ -307,7 +310,11 @@ def listable_board_id(
     if board_id is not None:
         db.flush()  # as Session.execute would; Core on the connection skips the ORM's execute layer
         row = db.connection().execute(_BOARD_RULE_FIELDS, {"board_id": board_id}).first()
-    board = Board(id=row.id, owner_id=row.owner_id, privacy=row.privacy) if row is not None else None
+    board = (
+        Board(id=row.id, owner_id=row.owner_id, privacy=row.privacy, moderation=row.moderation)
+        if row is not None
+        else None
+    )
     if board is None or not can_see_board(db=db, viewer=viewer, board=board):
         raise NotFound("Board not found.")
     if board.privacy != PUBLIC and not viewer.sees_secret_pins:
@@ -321,7 +328,7 @@ def list_for_board(
     *, db: Session, viewer: Viewer, board_id: int | None, page: PageParams, section_id: int | None = None
 ) -> Page[Pin]:
     listed = listable_board_id(db=db, viewer=viewer, board_id=board_id, section_id=section_id)
-    query = select(Pin).where(Pin.board_id == listed)
+    query = select(Pin).where(Pin.board_id == listed, pin_moderation_clause(viewer))
     if section_id is not None:
         query = query.where(Pin.section_id == section_id)
     cursor = bookmark_int(page.bookmark)
