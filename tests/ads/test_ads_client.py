@@ -6,14 +6,9 @@ model deserialiser.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openapi_generated.pinterest_client import ApiClient, Configuration
 from openapi_generated.pinterest_client.api.ad_accounts_api import AdAccountsApi
@@ -39,25 +34,9 @@ from openapi_generated.pinterest_client.model.objective_type import ObjectiveTyp
 from openapi_generated.pinterest_client.model.targeting_spec import TargetingSpec
 from openapi_generated.pinterest_client.model_utils import validate_and_convert_types
 from tests.ads.helpers import board, pin
-from tests.e2e.live import free_port
 from tests.factories import Account, make_account
 
 from pinhaven.context import AppContext
-
-
-@pytest.fixture
-def live(app: FastAPI) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{config.port}"
-    server.should_exit = True
-    thread.join(timeout=30)
 
 
 def _strict(item: dict[str, Any], model: type, cfg: Configuration) -> Any:

@@ -186,4 +186,4 @@ def test_click_is_recorded_once_and_billed_at_the_second_price(
     # Alone in the auction: the least bid that clears the reserve at the prior pCTR of 1%: 500 / 0.01.
     assert spent == 50_000
     web = client.get("/ads/click", params={"t": token}, follow_redirects=False)
-    assert web.status_code == 303 and web.headers["location"] == "https://shop.example/item"
+    assert web.status_code == 303 and web.headers["location"] == f"https://shop.example/item?epik={token}"

@@ -155,4 +155,5 @@ class AdConversion(IdMixin, Base):
     ad_group_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     campaign_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     attribution: Mapped[str | None] = mapped_column(String(8), nullable=True)  # click | view
+    touched_at: Mapped[datetime | None] = mapped_column(nullable=True)  # the attributed click/impression
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

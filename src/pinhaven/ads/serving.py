@@ -18,7 +18,6 @@ import base64
 import hashlib
 import hmac
 import json
-import math
 import random
 import re
 import threading
@@ -429,8 +428,8 @@ class ClickToken:
     issued_at: datetime
 
 
-def read_click(secret_key: str, token: str) -> ClickToken | None:
-    """The token's contents if this server signed it less than a day ago, else None."""
+def read_click(secret_key: str, token: str, *, max_age: timedelta = _TOKEN_TTL) -> ClickToken | None:
+    """The token's contents if this server signed it less than `max_age` ago (default a day), else None."""
     body, _, tag = token.partition(".")
     try:
         payload, given = _unb64(body), _unb64(tag)
@@ -441,7 +440,7 @@ def read_click(secret_key: str, token: str) -> ClickToken | None:
         parsed = ClickToken(int(data["a"]), data["u"], int(data["p"]), str(data["s"]), str(data["i"]), issued)
     except (ValueError, KeyError, TypeError):
         return None
-    if utcnow() - issued > _TOKEN_TTL or parsed.price_micro < 0 or math.isnan(parsed.price_micro):
+    if utcnow() - issued > max_age or parsed.price_micro < 0:
         return None
     return parsed
 

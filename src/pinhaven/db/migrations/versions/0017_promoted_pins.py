@@ -173,6 +173,7 @@ def upgrade() -> None:
         sa.Column("ad_group_id", sa.BigInteger(), nullable=True),
         sa.Column("campaign_id", sa.BigInteger(), nullable=True),
         sa.Column("attribution", sa.String(length=8), nullable=True),
+        sa.Column("touched_at", _TS(), nullable=True),
         sa.Column("created_at", _TS(), nullable=False),
         sa.ForeignKeyConstraint(
             ["ad_account_id"],
