@@ -208,6 +208,7 @@ def _routers() -> list[Any]:
     from pinhaven.accounts import api as accounts_api
     from pinhaven.accounts import lifecycle_api
     from pinhaven.ads import api as ads_api
+    from pinhaven.ads import api_reports as ads_reports_api
     from pinhaven.ads import web as ads_web
     from pinhaven.boards import api as boards_api
     from pinhaven.comments import api as comments_api
@@ -241,6 +242,7 @@ def _routers() -> list[Any]:
         visual_search_api.router,
         media_api.router,
         jobs_api.router,
+        ads_reports_api.router,
         ads_api.router,
         ads_api.ext_router,
         ads_web.router,

@@ -204,5 +204,7 @@ def test_analytics_and_events_through_the_official_client(
         (row,) = rows.value
         assert row[key] in (ad.account_id, ad.campaign_id, ad.ad_group_id, ad.ad_id)
         assert (
-            row["SPEND_IN_MICRO_DOLLAR"] == 300_000 and row["TOTAL_CONVERSIONS"] == 1 and str(row["DATE"]) == today
+            row["SPEND_IN_MICRO_DOLLAR"] == 300_000
+            and row["TOTAL_CONVERSIONS"] == 1
+            and str(row["DATE"]) == today
         )
