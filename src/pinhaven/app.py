@@ -211,6 +211,7 @@ def _routers() -> list[Any]:
     from pinhaven.ads import api_reports as ads_reports_api
     from pinhaven.ads import web as ads_web
     from pinhaven.boards import api as boards_api
+    from pinhaven.boards import invitations_api, invitations_web
     from pinhaven.comments import api as comments_api
     from pinhaven.comments import web as comments_web
     from pinhaven.discovery import api as discovery_api
@@ -251,5 +252,7 @@ def _routers() -> list[Any]:
         notifications_api.router,
         notifications_web.router,
         notifications_web.open_router,
+        invitations_api.router,
+        invitations_web.router,
         web_router,
     ]

@@ -106,6 +106,10 @@ def test_collaborators_can_pin_to_and_see_a_secret_board(
         f"/ext/v1/boards/{secret}/collaborators", json={"username": "bob"}, headers=alice.headers
     )
     assert added.status_code == 201 and added.json()["username"] == "bob"
+    assert added.json()["status"] == "pending"  # an invitation: bob collaborates once he accepts
+    assert client.get(f"/ext/v1/boards/{secret}", headers=bob.headers).status_code == 404
+    accepted = client.post(f"/ext/v1/invitations/{added.json()['id']}/accept", headers=bob.headers)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert (
         client.post(
             f"/ext/v1/boards/{secret}/collaborators", json={"username": "bob"}, headers=alice.headers

@@ -57,12 +57,12 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
     public = board(client, alice, "Gardens")
     mine = pin(client, alice, public, 1, "Zinnia meadow")
     bobs = board(client, bob, "Shared")
-    assert (
-        client.post(
-            f"/ext/v1/boards/{bobs}/collaborators", json={"username": "alice"}, headers=bob.headers
-        ).status_code
-        == 201
+    invited = client.post(
+        f"/ext/v1/boards/{bobs}/collaborators", json={"username": "alice"}, headers=bob.headers
     )
+    assert invited.status_code == 201
+    accepted = client.post(f"/ext/v1/invitations/{invited.json()['id']}/accept", headers=alice.headers)
+    assert accepted.status_code == 200
     bobs_pin = pin(client, bob, bobs, 2, "Quarry lake")
     save(client, alice, bobs_pin, public)  # alice's public save counts on bob's pin
     assert client.post("/ext/v1/users/alice/follow", headers=bob.headers).status_code == 200
@@ -150,7 +150,10 @@ def test_deletion_erases_everything_of_the_person_and_keeps_others_saves(
     bobs = board(client, bob, "Bob's")
     bobs_pin = pin(client, bob, bobs, 14, "Quarry lake")
     shared = board(client, bob, "Together")
-    client.post(f"/ext/v1/boards/{shared}/collaborators", json={"username": "alice"}, headers=bob.headers)
+    invited = client.post(
+        f"/ext/v1/boards/{shared}/collaborators", json={"username": "alice"}, headers=bob.headers
+    )
+    client.post(f"/ext/v1/invitations/{invited.json()['id']}/accept", headers=alice.headers)
     elsewhere = pin(client, alice, shared, 15, "Zinnia guest")  # alice's pin on bob's board
     bobs_save = save(client, bob, kept, bobs)
     save(client, alice, bobs_pin, gardens)

@@ -99,6 +99,8 @@ def test_saves_into_a_secret_board_the_owner_belongs_to_count_for_the_owner(
         f"/ext/v1/boards/{shared}/collaborators", headers=bob.headers, json={"username": "alice"}
     )
     assert invited.status_code in (200, 201), invited.text
+    accepted = client.post(f"/ext/v1/invitations/{invited.json()['id']}/accept", headers=alice.headers)
+    assert accepted.status_code == 200, accepted.text
     assert (
         client.post(f"/v5/pins/{pin_id}/save", headers=bob.headers, json={"board_id": shared}).status_code
         == 201

@@ -53,12 +53,21 @@ def test_sections_are_renamed_and_deleted_with_their_pins(ann: WebClient) -> Non
     assert _section_ids(ann, board) == [] and pin_ids(ann.get(f"/board/{board}").text) == []
 
 
+def _accept_invitation(visitor: WebClient) -> None:
+    """The invitee accepts the board invitation waiting on /invitations."""
+    found = re.search(r'action="/invitations/(\d+)/accept"', visitor.get("/invitations").text)
+    assert found, "no invitation"
+    assert visitor.post(f"/invitations/{found.group(1)}/accept").status_code == 303
+
+
 def test_collaborators_are_invited_by_username_and_removed(ann: WebClient, ben: WebClient) -> None:
     board = ann.create_board("Shared", secret=True)
     assert ben.get(f"/board/{board}").status_code == 404
     missing = ann.post(f"/board/{board}/collaborators", {"username": "nobody"})
     assert missing.status_code == 404 and "not found" in missing.text
     assert ann.post(f"/board/{board}/collaborators", {"username": "@ben"}).status_code == 303
+    assert ben.get(f"/board/{board}").status_code == 404  # invited, not yet in
+    _accept_invitation(ben)
     page = ben.get(f"/board/{board}")
     assert page.status_code == 200 and "1 collaborator" in page.text
     assert f'href="/pin-builder?board={board}"' in page.text  # collaborators may add pins
@@ -66,6 +75,7 @@ def test_collaborators_are_invited_by_username_and_removed(ann: WebClient, ben: 
     assert ann.post(f"/board/{board}/collaborators/ben/remove").status_code == 303
     assert ben.get(f"/board/{board}").status_code == 404
     ann.post(f"/board/{board}/collaborators", {"username": "ben"})
+    _accept_invitation(ben)
     assert f'action="/board/{board}/collaborators/ben/remove"' in ben.get(f"/board/{board}").text
     left = ben.post(f"/board/{board}/collaborators/ben/remove")  # a collaborator leaves
     assert left.status_code == 303 and left.headers["location"] == "/u/ben"

@@ -7,10 +7,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from pinhaven.accounts.present import present_user_summary
-from pinhaven.accounts.schemas import UserPage, UserSummary
+from pinhaven.accounts.schemas import UserPage
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.boards import members, service
+from pinhaven.boards import invitations, members, service
 from pinhaven.boards.access import is_member
+from pinhaven.boards.invitations_api import InvitationRead
+from pinhaven.boards.invitations_api import present as present_invitations
 from pinhaven.boards.present import present_board, present_boards, present_section
 from pinhaven.boards.schemas import (
     BoardCreate,
@@ -184,12 +186,13 @@ def list_collaborators(db: DbSession, viewer: CurrentViewer, board_id: str, base
     )
 
 
-@ext_router.post("/boards/{board_id}/collaborators", response_model=UserSummary, status_code=201)
+@ext_router.post("/boards/{board_id}/collaborators", response_model=InvitationRead, status_code=201)
 def add_collaborator(
     db: DbSession, viewer: ExtBoardsWrite, board_id: str, body: CollaboratorAdd, base_url: BaseUrl
-) -> UserSummary:
-    user = members.add_collaborator(db=db, viewer=viewer, board_id=parse_id(board_id), username=body.username)
-    return present_user_summary(db=db, user=user, base_url=base_url)
+) -> InvitationRead:
+    """Invites: a pending invitation; they collaborate once they accept (boards/invitations.py)."""
+    invitation = invitations.invite(db=db, viewer=viewer, board_id=parse_id(board_id), username=body.username)
+    return present_invitations(db, [invitation], base_url)[0]
 
 
 @ext_router.delete("/boards/{board_id}/collaborators/{username}", status_code=204, response_class=Response)

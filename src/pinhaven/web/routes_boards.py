@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts import service as accounts_service
 from pinhaven.accounts.models import User
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.boards import members
+from pinhaven.boards import invitations, members
 from pinhaven.boards import service as boards_service
 from pinhaven.boards.access import PUBLIC, access_board_as_owner
 from pinhaven.boards.models import Board
@@ -225,7 +225,7 @@ def add_collaborator(
         viewer,
         me,
         board_id,
-        lambda bid: members.add_collaborator(
+        lambda bid: invitations.invite(  # a pending invitation: they join when they accept
             db=db, viewer=viewer, board_id=bid, username=username.strip().lstrip("@")
         ),
     )
