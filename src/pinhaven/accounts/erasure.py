@@ -244,10 +244,9 @@ def _erase_pictures(
         return counts
     _forget_visual(ctx, [i for i, _ in gone])
     cutoff = time.time() if written_before is None else written_before
-    for _, sha in gone:
-        counts["media_files"] += erase_image_files(
-            sessions=ctx.sessions, store=store, sha256=sha, written_before=cutoff
-        )
+    counts["media_files"] += erase_image_files(
+        sessions=ctx.sessions, store=store, shas=[sha for _, sha in gone], written_before=cutoff
+    )
     counts["images"] += len(gone)
     return counts
 

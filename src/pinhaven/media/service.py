@@ -638,25 +638,29 @@ def sweep_orphans(
 
 
 def erase_image_files(
-    *, sessions: SessionFactory, store: MediaStore, sha256: str, written_before: float
+    *, sessions: SessionFactory, store: MediaStore, shas: list[str], written_before: float
 ) -> int:
-    """Delete every stored file of a picture whose row was deleted (account erasure); the number deleted.
+    """Delete every stored file of pictures whose rows were deleted (account erasure); the number deleted.
 
-    The sweep's protocol without its grace period: each file is parked, then deleted only if no row claims
-    the picture again and nobody wrote it since `written_before` (an upload of the same bytes meanwhile
-    refreshes the file, and keeps it).
+    The sweep's protocol without its grace period: the files are parked, then deleted only if no row
+    claims their picture again (one query for all of them) and nobody wrote them since `written_before`
+    (an upload of the same bytes meanwhile refreshes the file, and keeps it); the others go back.
     """
-    if not _SHA.match(sha256):
-        raise ValueError("not a picture's sha256")
+    for sha in shas:
+        if not _SHA.match(sha):
+            raise ValueError("not a picture's sha256")
+    parked: list[tuple[str, str, str]] = []  # (sha, key, parked key)
+    for sha in shas:
+        for obj in list(store.iter_objects(f"{sha[:2]}/{sha}/")):
+            if store.move(obj.key, TRASH_PREFIX + obj.key):
+                parked.append((sha, obj.key, TRASH_PREFIX + obj.key))
+    claimed = _known_shas(sessions, set(shas)) if parked else set()
     deleted = 0
-    for obj in list(store.iter_objects(f"{sha256[:2]}/{sha256}/")):
-        parked = TRASH_PREFIX + obj.key
-        if not store.move(obj.key, parked):
-            continue
-        stat = store.stat(parked)
-        if stat is not None and stat.modified < written_before and not _known_shas(sessions, {sha256}):
-            store.delete(parked)
+    for sha, key, trash in parked:
+        stat = store.stat(trash)
+        if sha not in claimed and stat is not None and stat.modified < written_before:
+            store.delete(trash)
             deleted += 1
         else:
-            _unpark(store, parked, obj.key)
+            _unpark(store, trash, key)
     return deleted
