@@ -23,6 +23,8 @@ from pinhaven.web.templating import render
 router = APIRouter(prefix="/settings")
 
 SCOPE_HELP = {
+    "ads:read": "See your ad accounts, campaigns, ads and their reports",
+    "ads:write": "Create and change ad accounts, campaigns and ads; send conversion events",
     "boards:read": "See public boards and their sections",
     "boards:read_secret": "See your secret boards",
     "boards:write": "Create, change and delete boards",
