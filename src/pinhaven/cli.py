@@ -232,5 +232,10 @@ from pinhaven.ranking.cli import ranker_app  # noqa: E402
 app.add_typer(ranker_app, name="ranker")
 app.add_typer(experiments_app, name="experiments")
 
+# Promoted pins: `pinhaven ads train-pctr`, `pinhaven ads report` (pinhaven.ads).
+from pinhaven.ads.cli import ads_app  # noqa: E402
+
+app.add_typer(ads_app, name="ads")
+
 if __name__ == "__main__":
     app()

@@ -103,3 +103,29 @@ def train(rows: Sequence[Sequence[float]], labels: Sequence[int], *, seed: int =
     if auc_model <= auc_prior:
         return None
     return Model(booster=booster, auc_model=auc_model, auc_prior=auc_prior)
+
+
+def log_examples(
+    rows: Sequence[tuple[str, str, int, float, str]], prior: Prior | None = None
+) -> tuple[list[list[float]], list[int]]:
+    """Training rows from the ad log: `(kind, event_id, ad_id, relevance, surface)` in time order.
+
+    Each impression's features use the ad's counts *before* it (as serving saw them); its label is whether
+    a click with the matching event id (`c:<serve>:<slot>` for `i:<serve>:<slot>`) was recorded.
+    """
+    prior = prior or Prior()
+    clicked = {event_id[2:] for kind, event_id, *_ in rows if kind == "click"}
+    impressions: dict[int, int] = {}
+    clicks: dict[int, int] = {}
+    x: list[list[float]] = []
+    y: list[int] = []
+    for kind, event_id, ad_id, relevance, surface in rows:
+        if kind == "click":
+            clicks[ad_id] = clicks.get(ad_id, 0) + 1
+            continue
+        seen = impressions.get(ad_id, 0)
+        x.append(features(clicks=clicks.get(ad_id, 0), impressions=seen, relevance=relevance, surface=surface,
+                          position=0, prior=prior))  # fmt: skip
+        y.append(1 if event_id[2:] in clicked else 0)
+        impressions[ad_id] = seen + 1
+    return x, y

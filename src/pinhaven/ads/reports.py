@@ -78,6 +78,8 @@ def parse_request(
     view_window_days: int = 1,
 ) -> ReportRequest:
     """Validate report parameters (400 naming the parameter otherwise)."""
+    if level not in LEVELS:
+        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="level")
     try:
         start, end = date.fromisoformat(start_date), date.fromisoformat(end_date)
     except ValueError:

@@ -103,6 +103,9 @@ def pool_of(ctx: AppContext, db: Session) -> Pool:
     if pool is None or time.monotonic() - pool.loaded_at > POOL_TTL_SECONDS:
         pool = load_pool(db)
         ctx.services[POOL_KEY] = pool
+        from pinhaven.ads.training import refresh_model
+
+        refresh_model(ctx)  # the pCTR model, when `pinhaven ads train-pctr` saved a new one
     return pool
 
 
