@@ -219,6 +219,8 @@ def _routers() -> list[Any]:
     from pinhaven.ingest import api as ingest_api
     from pinhaven.jobs import api as jobs_api
     from pinhaven.media import api as media_api
+    from pinhaven.messages import api as messages_api
+    from pinhaven.messages import web as messages_web
     from pinhaven.notifications import api as notifications_api
     from pinhaven.notifications import web as notifications_web
     from pinhaven.pins import api as pins_api
@@ -254,5 +256,7 @@ def _routers() -> list[Any]:
         notifications_web.open_router,
         invitations_api.router,
         invitations_web.router,
+        messages_api.router,
+        messages_web.router,
         web_router,
     ]
