@@ -19,6 +19,7 @@ from pinhaven.config import Settings, load_settings
 from pinhaven.context import AppContext, build_context
 from pinhaven.deps import bind_bookmarks, text_guard
 from pinhaven.errors import PinhavenError
+from pinhaven.moderation.gate import browsing_gate
 
 log = logging.getLogger("pinhaven")
 
@@ -180,7 +181,12 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         lifespan=lifespan,
         # A request that waited too long or whose client left never reaches a thread; NUL and control
         # characters in paths and queries: 400; bookmarks signed for their list
-        dependencies=[Depends(admission_gate), Depends(text_guard), Depends(bind_bookmarks)],
+        dependencies=[
+            Depends(admission_gate),
+            Depends(text_guard),
+            Depends(bind_bookmarks),
+            Depends(browsing_gate),  # instance setting: signed-out visitors may browse, or must log in
+        ],
     )
     app.state.ctx = ctx
     install_error_handlers(app)
@@ -219,6 +225,7 @@ def _routers() -> list[Any]:
     from pinhaven.ingest import api as ingest_api
     from pinhaven.jobs import api as jobs_api
     from pinhaven.media import api as media_api
+    from pinhaven.moderation import api as moderation_api
     from pinhaven.messages import api as messages_api
     from pinhaven.messages import web as messages_web
     from pinhaven.notifications import api as notifications_api
@@ -245,6 +252,7 @@ def _routers() -> list[Any]:
         visual_search_api.router,
         media_api.router,
         jobs_api.router,
+        moderation_api.router,
         ads_reports_api.router,
         ads_api.router,
         ads_api.ext_router,
