@@ -78,6 +78,8 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
         assert client.get(f"/ext/v1/boards/{public}", headers=headers).status_code == 404
         assert client.get("/ext/v1/users/alice", headers=headers).status_code == 404
     assert search(client, bob, "zinnia") == []
+    people = client.get("/ext/v1/search/people", params={"q": "alice"}, headers=bob.headers)
+    assert people.status_code == 200 and people.json()["items"] == []
     assert client.get("/ext/v1/users/bob/followers").json()["items"] == []
     assert client.get(f"/ext/v1/boards/{bobs}/collaborators", headers=bob.headers).json()["items"] == []
     assert client.get(f"/v5/pins/{bobs_pin}", headers=bob.headers).json()["save_count"] == 0
@@ -89,6 +91,8 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
     assert client.get(f"/ext/v1/pins/{mine}").status_code == 200
     assert client.get("/ext/v1/users/alice").status_code == 200
     assert search(client, bob, "zinnia") == [mine]
+    people = client.get("/ext/v1/search/people", params={"q": "alice"}, headers=bob.headers).json()["items"]
+    assert [p["username"] for p in people] == ["alice"]
     assert client.get(f"/v5/pins/{bobs_pin}", headers=bob.headers).json()["save_count"] == 1
     assert [u["username"] for u in client.get("/ext/v1/users/alice/followers").json()["items"]] == ["bob"]
 

@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from pinhaven.accounts.follows import active_users_clause
 from pinhaven.accounts.models import User
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import access_board, visible_boards_clause, visible_pins_clause
@@ -206,7 +207,7 @@ def search_people(*, db: Session, query: str, page: PageParams) -> Page[User]:
     rows = list(
         db.scalars(
             select(User)
-            .where(*matches)
+            .where(*matches, *active_users_clause())  # deactivated and deleted accounts are hidden
             .order_by(case((prefix, 0), else_=1), User.follower_count.desc(), User.id.desc())
             .offset(offset)
             .limit(page.page_size + 1)
