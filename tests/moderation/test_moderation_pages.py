@@ -110,3 +110,28 @@ def test_admin_page_changes_settings_invites_and_roles(
     assert ann.post("/admin/roles", {"username": "ben", "role": "moderator"}).status_code == 303
     assert ben.get("/moderation").status_code == 200
     assert ann.post("/admin/roles", {"username": "nobody", "role": "moderator"}).status_code == 404
+
+
+def test_suspension_ends_web_sessions_and_refuses_log_in(
+    ctx: AppContext, ann: WebClient, ben: WebClient, new_visitor: Callable[[], WebClient]
+) -> None:
+    board_id = ann.create_board("Coast")
+    _role(ctx, "ben", "moderator")
+    assert ann.get("/settings/profile").status_code == 200
+    queue_before = ben.get("/moderation")
+    assert queue_before.status_code == 200
+    ben.get(f"/board/{board_id}")
+    assert (
+        ben.post("/report", {"object_type": "board", "object_id": board_id, "reason": "spam"}).status_code
+        == 303
+    )
+    case_id = _case_id(ben.get("/moderation").text)
+    assert ben.post(f"/moderation/cases/{case_id}", {"action": "suspend"}).status_code == 303
+    # Her open session is over, and she cannot start another.
+    assert ann.get("/settings/profile").headers["location"].startswith("/login")
+    again = new_visitor()
+    again.get("/login")
+    refused = again.post("/login", {"login": "ann", "password": "correct horse battery"})
+    assert refused.status_code == 400
+    assert new_visitor().get("/u/ann").status_code == 404
+    assert new_visitor().get(f"/board/{board_id}").status_code == 404
