@@ -50,3 +50,28 @@ def smtp_server() -> Iterator[Mailbox]:
         yield box
     finally:
         controller.stop()
+
+
+# The browser test (test_social_browser.py) uses the e2e fixtures: one live server per module, one Chromium
+# per session, visitors whose console errors fail the test (and the hook that tells them the outcome).
+from tests.e2e.conftest import browser, pytest_runtest_makereport, visitors  # noqa: E402, F401
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Any]:  # noqa: F811
+    """As tests/e2e's, but never shedding a request for waiting (this box is shared and busy)."""
+    from tests.e2e.live import live_server
+
+    from pinhaven.config import load_settings
+
+    settings = load_settings(
+        env={},
+        data_dir=tmp_path_factory.mktemp("live"),
+        password_hash_fast=True,
+        worker_threads=1,
+        secret_key="browser-tests",
+        semantic_search=False,
+        admission_queue_deadline_seconds=0.0,
+    )
+    with live_server(settings) as server:
+        yield server
