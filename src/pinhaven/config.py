@@ -127,6 +127,8 @@ class Settings:
     require_services: bool = False
     log_level: str = "info"
     semantic_search: bool = True  # MiniLM vectors fused into text search (needs the `semantic` extra)
+    model_process: bool = True  # `serve` runs the text model once per host, in a process of its own
+    model_socket: str = ""  # where that process listens (set by `serve` for its server processes)
     rate_limit_storage: str = ""  # empty: cache_url when set, else memory://; or redis://host:6379/0
     cache_url: str = ""  # empty: in-process cache; redis://host:6379/N: one cache shared by every host
     cache_key_prefix: str = ""  # empty: derived from the database URL (hosts of one instance share it)
@@ -227,6 +229,8 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "require_services": _bool,
     "log_level": str,
     "semantic_search": _bool,
+    "model_process": _bool,
+    "model_socket": str,
     "rate_limit_storage": _storage_uri,
     "cache_url": _cache_uri,
     "cache_key_prefix": str,
@@ -382,6 +386,10 @@ SETTINGS_DOC: dict[str, str] = {
     "log_level": "Log level for `serve` and `worker`.",
     "semantic_search": "Embed pins with MiniLM and fuse meaning-based results into text search "
     "(needs the `semantic` extra; off: keyword search only).",
+    "model_process": "`serve` starts one model process per host that embeds texts for all its server processes "
+    "(over `<data_dir>/run/models.sock`, batched) instead of each loading MiniLM; off: each process loads its own.",
+    "model_socket": "Unix socket of a running model process to send texts to (`serve` sets it for its own "
+    "processes; set it for `pinhaven worker` processes on the same host). Empty: embed in this process.",
     "cache_url": "Where caches live: empty = in this process (tokens, board pages, related pins, feed sessions, "
     "candidate sources); `redis://host:6379/N` = one cache shared by every process and host, invalidated across "
     "hosts on writes (needs the `redis` extra).",

@@ -13,6 +13,8 @@ def start_background(ctx: AppContext) -> None:
     from pinhaven import gcstats
 
     gcstats.install()  # times every collection (GET /ext/v1/health/process); loaders freeze what they load
+    if ctx.settings.model_socket:
+        use_model_process(ctx.settings.model_socket)
     if ctx.settings.worker_threads > 0 and WORKER_POOL not in ctx.services:
         from pinhaven.jobs.worker import WorkerPool
 
@@ -42,6 +44,20 @@ def start_background(ctx: AppContext) -> None:
     warm_up_text_search(
         ctx
     )  # loads stored vectors (and the MiniLM model when there are any) in the background
+
+
+def use_model_process(path: str) -> None:
+    """Texts are embedded by the host's model process (`pinhaven.modelserver`) instead of a model loaded
+    here; this process keeps its query-vector cache (the encoder's)."""
+    from pinhaven.modelserver import RemoteTextModel
+    from pinhaven.search.text import semantic
+
+    current = semantic.encoder()
+    if getattr(current, "remote_path", None) == path:
+        return
+    encoder = semantic.Encoder(loader=lambda: RemoteTextModel(path))
+    encoder.remote_path = path  # type: ignore[attr-defined]
+    semantic.use_encoder(encoder)
 
 
 def _schedule_url_learning(ctx: AppContext) -> None:
