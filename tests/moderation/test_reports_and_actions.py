@@ -118,6 +118,7 @@ def test_suspension_hides_everything_and_revokes_tokens(
     )
     assert reported.status_code == 201, reported.text
     case_id = client.get("/ext/v1/moderation/queue", headers=mod.headers).json()["items"][0]["id"]
+    assert client.get("/ext/v1/search/people", params={"q": "alice"}, headers=bob.headers).json()["items"]
     suspended = client.post(
         "/ext/v1/moderation/actions", json={"case_id": case_id, "action": "suspend"}, headers=mod.headers
     )
@@ -126,6 +127,8 @@ def test_suspension_hides_everything_and_revokes_tokens(
     assert client.get(f"/ext/v1/pins/{first}", headers=bob.headers).status_code == 404
     assert client.get(f"/ext/v1/boards/{board_id}/pins", headers=bob.headers).status_code == 404
     assert client.get("/ext/v1/users/alice", headers=bob.headers).status_code == 404
+    people = client.get("/ext/v1/search/people", params={"q": "alice"}, headers=bob.headers)
+    assert people.status_code == 200 and people.json()["items"] == []
     run_index_jobs(ctx)
     assert first not in ids(client.get("/ext/v1/search/pins", params={"q": "lighthouse"}))
     restored = client.post(

@@ -65,8 +65,9 @@ def is_following_user(*, db: Session, follower_id: int | None, followee_id: int)
 
 
 def active_users_clause() -> tuple[ColumnElement[bool], ...]:
-    """WHERE terms over `User`: leave out deactivated and deleted accounts (accounts/lifecycle.py)."""
-    return (User.deactivated_at.is_(None), User.deleted_at.is_(None))
+    """WHERE terms over `User`: leave out deactivated and deleted accounts (accounts/lifecycle.py) and
+    suspended ones (moderation/)."""
+    return (User.deactivated_at.is_(None), User.deleted_at.is_(None), User.suspended_at.is_(None))
 
 
 def list_followers(*, db: Session, user_id: int, page: PageParams) -> Page[User]:
