@@ -50,19 +50,27 @@ class BodySizeLimit:
             await self._reject(send)
             return
         received = 0
-        response_started = False
+        response_started = too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if too_large:
+                # The app caught the overflow while reading the body (FastAPI answers "error parsing the
+                # body", 400): a streamed body over the limit is 413, as a declared one is.
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    await self._reject(send)
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)
@@ -195,6 +203,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     from pinhaven.web import mount_static
 
     mount_static(app)
+    from pinhaven.openapi import install as install_openapi
+
+    install_openapi(app)  # status codes as the server sends them (no 422s; 400/401/403/404/409/413/429)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)
     from pinhaven.stream.backpressure import Backpressure
 

@@ -10,6 +10,9 @@ STOP_TIMEOUT_SECONDS = 30.0
 
 def start_background(ctx: AppContext) -> None:
     """Start what `ctx.settings` asks for; each domain adds its starter here."""
+    from pinhaven.media import sweeper as leftovers
+
+    leftovers.clean_leftovers_in_background(ctx)  # temporary files a crash left behind
     from pinhaven import gcstats
 
     gcstats.install()  # times every collection (GET /ext/v1/health/process); loaders freeze what they load

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -43,6 +44,15 @@ def title_from_name(name: str) -> str | None:
 
 def _hidden(parts: tuple[str, ...]) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in parts)
+
+
+UNSAFE_PATH = "skipped: the path is absolute or goes up with '..' (it could name a file outside the import)"
+
+
+def unsafe_path(name: str) -> bool:
+    """An entry or list path that is absolute (`/x`, `\\x`, `C:x`) or has a `..` segment."""
+    normal = name.replace("\\", "/")
+    return normal.startswith("/") or bool(re.match(r"^[A-Za-z]:", normal)) or ".." in normal.split("/")
 
 
 def _place(parts: tuple[str, ...]) -> tuple[str | None, str | None]:
@@ -107,7 +117,11 @@ class ZipSource(Source):
             for i in infos
             if not i.is_dir() and PurePosixPath(i.filename).suffix.lower() in IMAGE_SUFFIXES
         ]
-        entries = [(parts, i) for parts, i in entries if parts and not _hidden(parts) and ".." not in parts]
+        # Absolute or `..` names are reported, not imported (an absolute name would make a board called "/").
+        self._unsafe = [i for _, i in entries if unsafe_path(i.filename)]
+        entries = [
+            (parts, i) for parts, i in entries if parts and not _hidden(parts) and not unsafe_path(i.filename)
+        ]
         tops = {parts[0] for parts, _ in entries if len(parts) > 1}
         self.name = path.stem
         if entries and len(tops) == 1 and all(len(parts) > 1 for parts, _ in entries):
@@ -117,7 +131,7 @@ class ZipSource(Source):
         self.key = key or f"zip:{path.resolve()}"
 
     def total(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + len(self._unsafe)
 
     def _read(self, info: zipfile.ZipInfo) -> bytes:
         limit = self.settings.max_upload_bytes
@@ -128,6 +142,8 @@ class ZipSource(Source):
         return self._zip.read(info)  # reads at most file_size bytes, whatever the compressed data claims
 
     def rows(self, run: Run) -> Iterator[Row]:
+        for info in self._unsafe:
+            yield Row(source_id=f"unsafe:{info.filename}", label=info.filename, error=UNSAFE_PATH)
         for parts, info in self._entries:
             board, section = _place(parts)
             name = "/".join(parts)
@@ -217,6 +233,8 @@ class ListSource(Source):
         if path:
             if not self.allow_paths:
                 return None, path, "paths are not accepted in an uploaded list; give an image_url"
+            if unsafe_path(path) or path.startswith("~"):
+                return None, path, UNSAFE_PATH
             target = (self.path.parent / path).expanduser()
             return (lambda: _read_file(target, self.settings.max_upload_bytes)), path, None
         return None, "", "the row has neither image_url nor path"

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 import threading
+import time
 
 from pinhaven.context import AppContext
 from pinhaven.media import locks
 from pinhaven.media.service import SweepReport, media_store, sweep_orphans
 
-__all__ = ["SWEEP_LEASE", "MediaSweeper", "sweep_if_due"]
+__all__ = ["SWEEP_LEASE", "MediaSweeper", "clean_leftovers", "sweep_if_due"]
 
 log = logging.getLogger("pinhaven.media")
 
@@ -77,3 +79,39 @@ def stop(ctx: AppContext) -> None:
     sweeper = ctx.services.pop(SERVICE_KEY, None)
     if isinstance(sweeper, MediaSweeper):
         sweeper.stop()
+
+
+STARTUP_TEMP_AGE_SECONDS = 60.0  # a live writer keeps touching its temporary file; a crashed one does not
+STARTUP_SCRATCH_AGE_SECONDS = 3600.0  # scratch folders of imports and exports untouched this long
+
+
+def clean_leftovers(ctx: AppContext) -> int:
+    """Delete what a crashed process left behind: temporary media files (`.tmp-*`; S3: unfinished multipart
+    uploads) unchanged for a minute, and scratch folders untouched for an hour. The number removed.
+
+    Run once at start-up, in the background (walking a large media folder takes a while); other processes of
+    the instance may be writing, hence the ages."""
+    removed = 0
+    try:
+        removed += media_store(ctx).discard_stale_writes(time.time() - STARTUP_TEMP_AGE_SECONDS)
+    except Exception:  # an unreachable object store must not stop the server from starting
+        log.warning("could not clean temporary media files at start-up", exc_info=True)
+    scratch = ctx.settings.data_dir / "scratch"
+    cutoff = time.time() - STARTUP_SCRATCH_AGE_SECONDS
+    for entry in scratch.iterdir() if scratch.is_dir() else ():
+        try:
+            newest = max((p.stat().st_mtime for p in entry.rglob("*")), default=entry.stat().st_mtime)
+            if max(newest, entry.stat().st_mtime) < cutoff:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+                removed += 1
+        except OSError:
+            continue
+    if removed:
+        log.info("start-up: removed %d temporary files and folders left by an earlier crash", removed)
+    return removed
+
+
+def clean_leftovers_in_background(ctx: AppContext) -> threading.Thread:
+    thread = threading.Thread(target=clean_leftovers, args=(ctx,), name="pinhaven-leftovers", daemon=True)
+    thread.start()
+    return thread

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from pinhaven.boards.schemas import ID_PATTERN, Owner
 from pinhaven.text_rules import Line, Paragraph
@@ -56,6 +56,37 @@ class PinPage(BaseModel):
     bookmark: str | None
 
 
+# v5 PinMediaSource, documented as the one-of it is (validated by pins.service.media_source_bytes, which answers
+# 400 for the source types v5 has and this server does not: pin_url, video_id, multiple_image_*).
+MEDIA_SOURCE_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {
+            "title": "PinMediaSourceImageBase64",
+            "type": "object",
+            "required": ["source_type", "content_type", "data"],
+            "properties": {
+                "source_type": {"const": "image_base64", "type": "string"},
+                "content_type": {"enum": ["image/jpeg", "image/png"], "type": "string"},
+                "data": {"type": "string", "pattern": "^[a-zA-Z0-9+/=]+$"},
+                "is_standard": {"type": "boolean", "default": True},
+            },
+        },
+        {
+            "title": "PinMediaSourceImageURL",
+            "type": "object",
+            "required": ["source_type", "url"],
+            "properties": {
+                "source_type": {"const": "image_url", "type": "string"},
+                "url": {"type": "string", "format": "uri", "maxLength": 2048},
+                "is_standard": {"type": "boolean", "default": True},
+            },
+        },
+    ],
+    "discriminator": {"propertyName": "source_type"},
+}
+MediaSource = Annotated[dict[str, Any], WithJsonSchema(MEDIA_SOURCE_SCHEMA)]
+
+
 class PinCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -68,7 +99,7 @@ class PinCreate(BaseModel):
     dominant_color: str | None = Field(default=None, max_length=7)
     parent_pin_id: str | None = Field(default=None, pattern=ID_PATTERN, max_length=19)
     note: Paragraph | None = Field(default=None, max_length=500)
-    media_source: dict[str, Any]
+    media_source: MediaSource
 
 
 class PinUpdate(BaseModel):
