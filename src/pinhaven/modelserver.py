@@ -45,6 +45,8 @@ BATCH_WAIT_SECONDS = 0.003
 MAX_FRAME_BYTES = 16 * 1024 * 1024
 CONNECT_TIMEOUT_SECONDS = 2.0
 ANSWER_TIMEOUT_SECONDS = 120.0  # a first call may wait for the model to load
+RETRIES = 4  # then the model is loaded in this process instead
+RETRY_PAUSE_SECONDS = 0.25  # times the attempt number
 
 Encode = Callable[[Sequence[str]], np.ndarray]
 
@@ -164,6 +166,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
 class ModelServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    request_queue_size = 128  # every server process's threads may connect at once (the default is 5)
 
     def __init__(self, path: Path, encode: Encode) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -229,15 +232,16 @@ class RemoteTextModel:
     ) -> np.ndarray:
         del batch_size, normalize_embeddings, convert_to_numpy  # the model process always normalises
         texts = list(texts)
-        try:
-            return self._remote(texts)
-        except (OSError, ConnectionError) as exc:
-            self._drop_connection()
-            try:  # one retry on a fresh connection (the model process may have restarted)
+        failure: BaseException | None = None
+        for attempt in range(RETRIES):
+            try:
                 return self._remote(texts)
-            except (OSError, ConnectionError):
+            except (OSError, ConnectionError) as exc:  # fresh connections: the process may have restarted
                 self._drop_connection()
-            return self._local_model(exc).encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+                failure = exc
+                time.sleep(RETRY_PAUSE_SECONDS * attempt)
+        assert failure is not None
+        return self._local_model(failure).encode(texts, normalize_embeddings=True, convert_to_numpy=True)
 
     def _connection(self) -> socket.socket:
         sock: socket.socket | None = getattr(self._local, "sock", None)
