@@ -37,7 +37,11 @@ class AccountDeactivated(BaseModel):
     "/me",
     response_model=AccountDeletionRead,
     status_code=202,
-    responses={400: {"description": "No password"}, 403: {"description": "Wrong password or scope"}},
+    responses={
+        400: {"description": "No password (or a malformed body)"},
+        401: {"description": "Not signed in"},
+        403: {"description": "Wrong password, or the token lacks user_accounts:write"},
+    },
 )
 def delete_me(db: DbSession, ctx: Ctx, viewer: AccountWrite, body: AccountDelete) -> AccountDeletionRead:
     """Delete your account: it disappears at once, and a background job erases its pins, boards, media and
@@ -54,7 +58,14 @@ def delete_me(db: DbSession, ctx: Ctx, viewer: AccountWrite, body: AccountDelete
     )
 
 
-@router.post("/me/deactivate", response_model=AccountDeactivated)
+@router.post(
+    "/me/deactivate",
+    response_model=AccountDeactivated,
+    responses={
+        401: {"description": "Not signed in"},
+        403: {"description": "The token lacks user_accounts:write"},
+    },
+)
 def deactivate_me(db: DbSession, viewer: AccountWrite) -> AccountDeactivated:
     """Hide your account and everything it shows, and sign out everywhere; sign in again to come back."""
     user = accounts_service.get_or_raise(db=db, user_id=user_id_of(viewer))

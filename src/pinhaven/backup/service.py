@@ -139,7 +139,7 @@ def _snapshot(source: Path, target: Path) -> None:
         raise BackupError(f"the database file {source} does not exist: nothing to back up.")
     temp = target.with_name(target.name + ".part")
     temp.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(source, timeout=30)  # (read-write: a read-only open of a WAL file may fail)
     try:
         dst = sqlite3.connect(temp)
         try:
