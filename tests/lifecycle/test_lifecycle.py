@@ -171,6 +171,10 @@ def test_deletion_erases_everything_of_the_person_and_keeps_others_saves(
         202,
     )
     client.post("/ext/v1/events", json={"events": events[:2]}, headers=bob.headers)
+    # Rows other domains keep about a person: feed sessions (and what ranking logs with them), interests.
+    assert client.get("/ext/v1/feed/home", headers=alice.headers).status_code == 200
+    assert client.put("/ext/v1/me/interests", json={"topics": []}, headers=alice.headers).status_code < 500
+    assert client.get(f"/ext/v1/pins/{bobs_pin}/related", headers=alice.headers).status_code == 200
     drain(ctx)
     gone_shas = {_sha_of(ctx, p) for p in (gone, secret, elsewhere)}
     kept_sha = _sha_of(ctx, kept)
