@@ -188,6 +188,9 @@ def _serve(
     page is filled from the next pins instead of coming out short."""
     assert viewer.user_id is not None
     hidden = hidden_pin_ids(db=db, user_id=viewer.user_id)
+    from pinhaven.messages.blocks import blocked_user_ids
+
+    blocked = blocked_user_ids(db, viewer.user_id)  # people blocked either way are never suggested
     out: list[Pin] = []
     # A page topped up from the next session (a new pass over older pins) never repeats what it already shows.
     shown = {p.id for p in on_page}
@@ -207,6 +210,7 @@ def _serve(
                 p in pins
                 and p not in hidden
                 and p not in shown
+                and pins[p].creator_id not in blocked
                 and group_of[pins[p].image_id] not in groups_on_page
             ):
                 groups_on_page.add(group_of[pins[p].image_id])

@@ -18,6 +18,7 @@ from pinhaven.notifications import service
 from pinhaven.pins.models import Pin
 
 FANOUT_JOB = "notifications.fanout_save"
+FANOUT_CHUNK = 1000
 
 
 def check_may_follow(db: Session, follower_id: int, followee_id: int) -> None:
@@ -75,7 +76,14 @@ def on_pin_saved(db: Session, saver_id: int, source: Pin, saved: Pin) -> None:
 
 
 def fanout_save(db: Session, *, saver_id: int, pin_id: int) -> int:
-    """ "Ana saved a pin" for each of Ana's followers (bulk); returns how many were created."""
+    """ "Ana saved a pin" for each of Ana's followers (bulk); returns how many were created.
+
+    Followers with a stream open on this process go first, then the rest in chunks of FANOUT_CHUNK, each
+    committed on its own: people watching their bell hear within one small transaction, not after all N
+    rows. (A worker dying mid-way leaves the committed chunks; its retry tells those followers twice.)
+    """
+    from pinhaven.notifications import live
+
     pin = db.get(Pin, pin_id)
     if pin is None:
         return 0
@@ -85,16 +93,26 @@ def fanout_save(db: Session, *, saver_id: int, pin_id: int) -> int:
         parent = db.get(Pin, pin.parent_pin_id)
         if parent is not None:
             skip.add(parent.creator_id)  # already told "saved your pin"
-    return service.notify_many(
-        db,
-        recipient_ids=[f for f in followers if f not in skip],
-        actor_id=saver_id,
-        type="save",
-        object_type="followed_save",
-        object_id=pin.id,
-        board_id=pin.board_id,
-        pin_id=pin.id,
-    )
+    recipients = [f for f in followers if f not in skip]
+    online = [f for f in recipients if live.HUB.listening(f)]
+    offline = [f for f in recipients if not live.HUB.listening(f)]
+    chunks = [online] + [offline[i : i + FANOUT_CHUNK] for i in range(0, len(offline), FANOUT_CHUNK)]
+    created = 0
+    for chunk in chunks:
+        if not chunk:
+            continue
+        created += service.notify_many(
+            db,
+            recipient_ids=chunk,
+            actor_id=saver_id,
+            type="save",
+            object_type="followed_save",
+            object_id=pin.id,
+            board_id=pin.board_id,
+            pin_id=pin.id,
+        )
+        db.commit()
+    return created
 
 
 def fanout_save_job(ctx: AppContext, payload: dict[str, Any]) -> None:

@@ -48,6 +48,7 @@ AGGREGATED = frozenset({"save", "reaction", "follow"})
 MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{1,30})")
 MAX_MENTIONS = 10
 MAX_READ_IDS = 250
+UNREAD_CAP = 100  # unread counts saturate here ('99+' on the bell)
 
 
 @dataclass(frozen=True)
@@ -368,13 +369,16 @@ def list_inbox(
 
 
 def unread_count(*, db: Session, viewer: Viewer) -> int:
+    """Unread items the viewer may read, counted up to UNREAD_CAP (the bell shows "99+" past 99): the count
+    costs at most UNREAD_CAP probes however long the unread backlog grows."""
     me = _me(viewer)
-    query = (
-        select(func.count())
-        .select_from(Notification)
+    capped = (
+        select(Notification.id)
         .where(_visible_clause(db, viewer, me), Notification.read_at.is_(None))
+        .limit(UNREAD_CAP)
+        .subquery()
     )
-    return int(db.scalar(query) or 0)
+    return int(db.scalar(select(func.count()).select_from(capped)) or 0)
 
 
 def unread_count_for_user(db: Session, user_id: int) -> int:
