@@ -211,3 +211,22 @@ def test_comments_are_reportable_and_removed(
     assert removed.status_code == 200 and removed.json()["state"] == "removed"
     with session_scope(ctx.sessions) as db:
         assert db.get(PinComment, int(comment_id)) is None
+
+
+def test_a_suspended_persons_comments_disappear(
+    ctx: AppContext, client: TestClient, alice: Account, bob: Account, mod: Account
+) -> None:
+    board_id = board(client, alice, "Coast")
+    pin_id = pin(client, alice, board_id, seed=8)
+    posted = client.post(
+        f"/ext/v1/pins/{pin_id}/comments", json={"text": "visit my shop"}, headers=bob.headers
+    )
+    assert posted.status_code == 201, posted.text
+    assert len(client.get(f"/ext/v1/pins/{pin_id}/comments", headers=alice.headers).json()["items"]) == 1
+    suspended = client.post(
+        "/ext/v1/moderation/actions",
+        json={"object_type": "user", "object_id": str(bob.user.id), "action": "suspend"},
+        headers=mod.headers,
+    )
+    assert suspended.status_code == 200
+    assert client.get(f"/ext/v1/pins/{pin_id}/comments", headers=alice.headers).json()["items"] == []

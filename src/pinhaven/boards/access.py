@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from pinhaven.accounts.models import User
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.models import Board, BoardCollaborator
 from pinhaven.errors import Forbidden, NotFound
@@ -61,6 +62,12 @@ def pin_moderation_clause(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.user_id is None:
         return Pin.moderation == 0
     return or_(Pin.moderation == 0, and_(Pin.creator_id == viewer.user_id, Pin.moderation < REMOVED))
+
+
+def author_shown_clause(author_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """WHERE term over rows that have an author but no moderation flags of their own (comments): leave out
+    what suspended accounts wrote (their pins and boards carry the SUSPENDED flag instead)."""
+    return author_id.not_in(select(User.id).where(User.suspended_at.is_not(None)))
 
 
 def visible_boards_clause(viewer: Viewer) -> ColumnElement[bool]:

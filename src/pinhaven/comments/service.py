@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from pinhaven.accounts.models import User
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.boards.access import access_pin
+from pinhaven.boards.access import access_pin, author_shown_clause
 from pinhaven.boards.models import Board
 from pinhaven.comments.models import PinComment, PinReaction
 from pinhaven.db.base import utcnow
@@ -159,7 +159,9 @@ def delete_comment(*, db: Session, viewer: Viewer, comment_id: int | None) -> in
 def list_threads(*, db: Session, viewer: Viewer, pin_id: int | None, page: PageParams) -> Page[Thread]:
     """Top comments oldest first, each with its replies (oldest first, the first MAX_REPLIES_SHOWN)."""
     pin = access_pin(db=db, viewer=viewer, pin_id=pin_id)
-    query = select(PinComment).where(PinComment.pin_id == pin.id, PinComment.parent_id.is_(None))
+    query = select(PinComment).where(
+        PinComment.pin_id == pin.id, PinComment.parent_id.is_(None), author_shown_clause(PinComment.author_id)
+    )
     cursor = bookmark_int(page.bookmark)
     if cursor is not None:
         query = query.where(PinComment.id > cursor)
@@ -169,7 +171,9 @@ def list_threads(*, db: Session, viewer: Viewer, pin_id: int | None, page: PageP
     replies: dict[int, list[PinComment]] = {i: [] for i in ids}
     if ids:
         for reply in db.scalars(
-            select(PinComment).where(PinComment.parent_id.in_(ids)).order_by(PinComment.id)
+            select(PinComment)
+            .where(PinComment.parent_id.in_(ids), author_shown_clause(PinComment.author_id))
+            .order_by(PinComment.id)
         ):
             replies[reply.parent_id or 0].append(reply)
     threads = [
