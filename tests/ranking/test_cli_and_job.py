@@ -62,6 +62,8 @@ def test_bad_input_is_a_message_and_a_non_zero_exit(
     assert _ranker(settings, "promote", "latest")[0] == 1
     code, out = _ranker(settings, "rollback")
     assert code == 1 and "no active model" in out
+    code, out = _ranker(settings, "als")
+    assert code == 0 and "nothing to fit" in out
 
 
 def test_the_scheduled_job_trains_once_enough_sessions_are_labelled_and_requeues_itself(

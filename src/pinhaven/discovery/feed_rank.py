@@ -44,6 +44,7 @@ from pinhaven.events.service import hidden_pin_ids, seen_pin_ids
 from pinhaven.pins.models import Pin
 from pinhaven.ranking import serving as ranking_serving
 from pinhaven.ranking.features import UserFeatures
+from pinhaven.ranking.retrieval import extra_sources
 from pinhaven.search.visual.groups import group_ids
 
 __all__ = ["SEEN_DAYS", "SESSION_SIZE", "generate", "prime"]
@@ -153,6 +154,8 @@ def generate(
     lap("source: same-board co-occurrence")
     candidates["visual"] = sources.visual_taste(visual_neighbours(ctx), seeds)
     lap("source: visual neighbours of the user's pins")
+    candidates.update(extra_sources(ctx, ranking, user_id=user_id, actions=hist.actions, now=now))
+    lap("sources: als, interests")
     candidates["trending"] = cache.get("trending", 60.0, sources.trending_source(ctx))
     candidates["fresh"] = cache.get(
         "fresh", 15.0, lambda s: sources.fresh(db=s, now=utcnow()), sync_on_local_write=True
@@ -167,6 +170,7 @@ def generate(
     # sources are used up, and they are all a brand-new user has.
     candidates["popular"] = cache.get("popular", 60.0, lambda s: sources.popular(graph_store(ctx).graph))
     lap("sources: cached (trending, fresh, topics, popular)")
+    candidates = {k: v for k, v in candidates.items() if ranking.source_enabled(k)}  # experiment arms
     fused = {p: f for p, f in fuse_sources(candidates).items() if p not in drop}
     ordered = sorted(fused, key=lambda p: -fused[p].score)[: SESSION_SIZE * 6 // 5]
     lap("fusion")
@@ -229,7 +233,7 @@ def generate(
     page: list[Candidate] = []
     shown_groups: set[int] = set()
     for tier in tiers:
-        order = _ssd(ctx, sorted(tier, key=lambda p: (-scores[p], p)), scores)
+        order = _ssd(ctx, sorted(tier, key=lambda p: (-scores[p], p)), scores, ranking.ssd_theta)
         rank = {p: i for i, p in enumerate(order)}
         capped = apply_caps(
             [
@@ -259,7 +263,9 @@ def _topic_loader(key: str) -> Callable[[Session], list[tuple[int, float]]]:
     return lambda db: pins_for_topic(db=db, key=key)
 
 
-def _ssd(ctx: AppContext, order: list[int], scores: dict[int, float]) -> list[int]:
+def _ssd(
+    ctx: AppContext, order: list[int], scores: dict[int, float], theta: float | None = None
+) -> list[int]:
     """Sliding-spectrum diversity over image embeddings when a visual service offers them; else unchanged."""
     visual = visual_neighbours(ctx)
     if visual is None or len(order) < 3:
@@ -277,5 +283,5 @@ def _ssd(ctx: AppContext, order: list[int], scores: dict[int, float]) -> list[in
             emb[i] = vectors[p]
     rel = np.array([scores[p] for p in head])
     rel = rel / max(float(rel.max()), 1e-12)
-    picked = ssd_rerank(rel, emb, k=len(head), window=10, theta=0.7)
+    picked = ssd_rerank(rel, emb, k=len(head), window=10, theta=0.7 if theta is None else theta)
     return [head[i] for i in picked] + order[SSD_HEAD:]

@@ -40,6 +40,9 @@ SOURCE_WEIGHTS: dict[str, float] = {
     # the user's pins, and pictures that look like them; both work from the first save.
     "board": 0.8,
     "visual": 0.8,
+    # Learned sources (pinhaven.ranking.retrieval): ALS collaborative filtering and multi-interest retrieval.
+    "als": 0.8,
+    "interests": 0.8,
 }
 SOURCE_CODES = {name: i for i, name in enumerate(SOURCE_WEIGHTS)}
 MULTI_SOURCE_BONUS = 0.15  # per extra source that also proposed the pin

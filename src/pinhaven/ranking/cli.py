@@ -78,6 +78,18 @@ def train_command(
     typer.echo(json.dumps(outcome.metrics, indent=2, sort_keys=True))
 
 
+@ranker_app.command("als")
+def als_command(data_dir: DataDir = None) -> None:
+    """Refit the ALS collaborative-filtering source now (the scheduled ranking job also refits it)."""
+    from pinhaven.ranking import als
+
+    ctx = _context(data_dir)
+    count = als.fit(ctx)
+    typer.echo(
+        f"ALS fitted on {count} interactions" if count else "no engagement on public pins yet: nothing to fit"
+    )
+
+
 @ranker_app.command("list")
 def list_command(data_dir: DataDir = None) -> None:
     """Every registered model, newest first, with its hold-out nDCG@25 against the hand-tuned scorer."""

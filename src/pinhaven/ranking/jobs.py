@@ -1,4 +1,5 @@
-"""The scheduled ranking job: label the log, train when enough new sessions are labelled, promote if better.
+"""The scheduled ranking job: label the log, refit ALS, train when enough new sessions are labelled, promote
+if better.
 
 It re-queues itself one interval later (PINHAVEN_RANKING_TRAIN_INTERVAL_SECONDS), like the link-rule job.
 """
@@ -16,7 +17,7 @@ from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
 from pinhaven.errors import InvalidInput
-from pinhaven.ranking import service
+from pinhaven.ranking import als, service
 from pinhaven.ranking.labels import label_logs
 
 __all__ = ["JOB_KIND", "ensure_scheduled", "train_job"]
@@ -43,6 +44,7 @@ def train_job(ctx: AppContext, payload: dict[str, Any]) -> None:
     """Label; train and maybe promote when PINHAVEN_RANKING_MIN_NEW_SESSIONS new sessions are labelled."""
     with session_scope(ctx.sessions) as db:
         label_logs(db=db)
+    als.fit(ctx)  # the collaborative-filtering source follows the log at the same pace
     with session_scope(ctx.read_sessions) as db:
         new = service.labelled_since_last_model(db=db)
     if new >= ctx.settings.ranking_min_new_sessions or payload.get("force"):

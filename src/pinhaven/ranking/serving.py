@@ -188,8 +188,10 @@ def _log_session(
 ) -> None:
     """One feature-log row (and one exposure per experiment arm) for the session, in a short write of its own
     (the request's session is read-only, as for the feed session itself)."""
+    # A session id can be ranked twice (a continuation that found nothing new starts a new pass under the
+    # same id): the later ranking is the one served, so it replaces the row.
     with session_scope(ctx.sessions) as db:
-        db.add(
+        db.merge(
             FeatureLog(
                 id=session_id, user_id=user_id, surface=surface, scorer=ranking.scored_by, arm=ranking.arm_label,
                 n_features=len(LEARNED_FEATURES), pin_ids=np.asarray(pin_ids, dtype="<i8").tobytes(),
@@ -197,7 +199,7 @@ def _log_session(
             )
         )  # fmt: skip
         for experiment_id, _, arm in ranking.arms:
-            db.add(
+            db.merge(
                 Exposure(experiment_id=experiment_id, session_id=session_id, user_id=user_id, arm=arm,
                          latency_ms=round(latency_ms, 3))
             )  # fmt: skip
