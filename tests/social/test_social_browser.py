@@ -111,3 +111,22 @@ def test_follow_comment_mention_message_and_invite_reach_the_bell_live(visitors:
         ben.page.click("[data-invitations-received] button:has-text('Accept')")
     assert ben.page.url.endswith(f"/board/{secret}")
     assert "Planning" in ben.page.inner_text("h1")
+
+
+def test_the_bell_falls_back_to_polling_when_the_stream_fails(visitors: Any, live: Any) -> None:
+    ann, ben = visitors(), visitors()
+    ann_name, ben_name = unique("ann"), unique("ben")
+    ann.signup(ann_name)
+    ben.signup(ben_name)
+    stream = f"{live.base_url}/notifications/stream"
+    ann.allowed.add(stream)  # its 503 is this test's doing, not a page error
+    ann.page.route(stream, lambda route: route.fulfill(status=503, body="unavailable"))
+    ann.page.add_init_script("window.PINHAVEN_POLL_MS = 300")
+    ann.goto("/")
+    ann.page.wait_for_selector("[data-bell][data-live=polling]")
+    bell_shows(ann, 0)
+    ben.goto(f"/u/{ann_name}")
+    with ben.page.expect_navigation():
+        ben.page.click(".profile-actions button:has-text('Follow')")
+    bell_shows(ann, 1)
+    assert ann.page.get_attribute("[data-bell]", "data-live") == "polling"

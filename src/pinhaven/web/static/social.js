@@ -28,7 +28,7 @@
   var bell = document.querySelector("[data-bell]");
   if (!bell) return;
   var badge = bell.querySelector("[data-bell-count]");
-  var POLL_MS = 15000;
+  var POLL_MS = Number(window.PINHAVEN_POLL_MS) || 15000; // (tests shorten it)
   var polling = null;
 
   function show(n) {
