@@ -237,5 +237,10 @@ from pinhaven.ads.cli import ads_app  # noqa: E402
 
 app.add_typer(ads_app, name="ads")
 
+# Notification e-mail: `pinhaven notifications digest`, `pinhaven notifications test-mail ADDRESS`.
+from pinhaven.notifications.cli import notifications_app  # noqa: E402
+
+app.add_typer(notifications_app, name="notifications")
+
 if __name__ == "__main__":
     app()

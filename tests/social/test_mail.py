@@ -4,6 +4,7 @@ unsubscribe link, privacy at sending time, and nothing sent twice."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -103,3 +104,39 @@ def test_no_smtp_url_means_no_mail_and_bad_urls_are_refused(ctx: AppContext) -> 
     assert mail.parse_smtp_url("smtps://mail.example").port == 465
     with pytest.raises(mail.InvalidInput):
         mail.parse_smtp_url("http://mail.example")
+
+
+def test_cli_sends_the_digest_now_and_says_when_mail_is_off(
+    tmp_path: Path, smtp_server: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from pinhaven.accounts.follows import follow_user
+    from pinhaven.accounts.scopes import session_viewer
+    from pinhaven.cli import app
+    from pinhaven.config import load_settings
+
+    data_dir = tmp_path / "cli"
+    monkeypatch.setenv("PINHAVEN_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("PINHAVEN_PASSWORD_HASH_FAST", "1")
+    monkeypatch.setenv("PINHAVEN_SEMANTIC_SEARCH", "0")
+    runner = CliRunner()
+    off = runner.invoke(app, ["notifications", "digest"])
+    assert off.exit_code == 2 and "PINHAVEN_SMTP_URL is not set" in off.output
+    ctx = build_context(load_settings(data_dir=data_dir, password_hash_fast=True, semantic_search=False))
+    try:
+        alice, bob = make_account(ctx, "alice"), make_account(ctx, "bob")
+        with session_scope(ctx.sessions) as db:
+            follow_user(db=db, viewer=session_viewer(bob.user.id), username="alice")
+    finally:
+        ctx.engine.dispose()
+    monkeypatch.setenv("PINHAVEN_SMTP_URL", smtp_server.url)
+    sent = runner.invoke(app, ["notifications", "digest"])
+    assert sent.exit_code == 0, sent.output
+    assert "1 digest e-mail sent." in sent.output
+    assert [str(m["To"]) for m in smtp_server.messages] == [alice.user.email]
+    assert runner.invoke(app, ["notifications", "test-mail", "ops@example.test"]).exit_code == 0
+    assert str(smtp_server.messages[-1]["To"]) == "ops@example.test"
+    monkeypatch.setenv("PINHAVEN_SMTP_URL", "smtp://127.0.0.1:9")  # nothing listens on the discard port
+    refused = runner.invoke(app, ["notifications", "test-mail", "ops@example.test"])
+    assert refused.exit_code == 1 and "could not be reached" in refused.output
