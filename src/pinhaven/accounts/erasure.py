@@ -12,7 +12,9 @@ it; `pinhaven users erase-pending` runs what is left):
      and following counts, board follower and collaborator counts);
   4. every other row of any table whose foreign key names the account (tokens, sessions, events, hides,
      interests, feed sessions, import and export runs with their files, and the tables other domains add):
-     deleted, or set to NULL where the key says SET NULL;
+     deleted, or set to NULL where the key says SET NULL; rows naming the person, their pins or boards
+     without a key — `(object_type, object_id)` pairs (moderation cases and actions, notifications), a
+     key-less `owner_id` (moderation cases about anything they made), the actor lists of notifications;
   5. the user row; the deletion row keeps only the id's HMAC and the counts.
 
 Other people's saves of the person's pins stay theirs, as on Pinterest: a save is the saver's own pin, with
@@ -100,6 +102,7 @@ def erase(ctx: AppContext, deletion_id: int) -> dict[str, int] | None:
                 break
             images = set(db.scalars(select(Pin.image_id).where(Pin.id.in_(pin_ids))))
             counts["rows_about_pins"] += _delete_rows_about(db, "pin_id", pin_ids)
+            counts["rows_about_pins"] += _delete_objects(db, "pin", pin_ids)
             from pinhaven.pins.service import delete_pins
 
             delete_pins(db=db, pin_ids=pin_ids)
@@ -111,6 +114,7 @@ def erase(ctx: AppContext, deletion_id: int) -> dict[str, int] | None:
         board_ids = _delete_boards(db, user_id)
         counts["boards"] += len(board_ids)
         counts["rows_about_boards"] += _delete_rows_about(db, "board_id", board_ids)
+        counts["rows_about_boards"] += _delete_objects(db, "board", board_ids)
     with session_scope(ctx.sessions) as db:  # 3. relations, with the counters others see
         counts += _delete_relations(db, user_id)
     with session_scope(ctx.sessions) as db:  # 4. run files in the store
@@ -121,6 +125,8 @@ def erase(ctx: AppContext, deletion_id: int) -> dict[str, int] | None:
         user = db.get(User, user_id)
         avatar = user.profile_image_id if user is not None else None
         counts["notifications_as_actor"] += _forget_actor(db, user_id)
+        counts["rows_about_person"] += _delete_objects(db, "user", [user_id])
+        counts["rows_about_person"] += _delete_owned_rows(db, user_id)
         counts += _delete_referencing_rows(db, user_id)
         if user is not None:
             db.delete(user)
@@ -163,6 +169,38 @@ def _delete_rows_about(db: Session, column_name: str, ids: list[int]) -> int:
         for start in range(0, len(ids), 900):
             result = db.execute(delete(table).where(column.in_(ids[start : start + 900])))
             removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
+
+
+def _delete_objects(db: Session, kind: str, ids: list[int]) -> int:
+    """Rows that name these objects as (`object_type`, `object_id`) — moderation cases and actions,
+    notifications — in any table: they are about the person or what they made."""
+    from pinhaven.db.registry import all_metadata
+
+    removed = 0
+    for table in all_metadata().sorted_tables:
+        kinds, objects = table.columns.get("object_type"), table.columns.get("object_id")
+        if kinds is None or objects is None or table.name in KEEP_LOGS:
+            continue
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            result = db.execute(delete(table).where(kinds == kind, objects.in_(chunk)))
+            removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed
+
+
+def _delete_owned_rows(db: Session, user_id: int) -> int:
+    """Rows naming the person as `owner_id` without a foreign key (e.g. moderation cases about their
+    content, whatever the object): the key-less counterpart of step 4."""
+    from pinhaven.db.registry import all_metadata
+
+    removed = 0
+    for table in all_metadata().sorted_tables:
+        owner = table.columns.get("owner_id")
+        if owner is None or owner.foreign_keys or table.name in KEEP_LOGS:
+            continue
+        result = db.execute(delete(table).where(owner == user_id))
+        removed += int(getattr(result, "rowcount", 0) or 0)
     return removed
 
 
