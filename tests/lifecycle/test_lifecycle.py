@@ -173,7 +173,11 @@ def test_deletion_erases_everything_of_the_person_and_keeps_others_saves(
     client.post("/ext/v1/events", json={"events": events[:2]}, headers=bob.headers)
     # Rows other domains keep about a person: reports by and about them (moderation cases), feed sessions
     # (and what ranking logs with them), interests.
-    for who, kind, target in ((bob, "pin", gone), (bob, "user", str(alice.user.id)), (alice, "pin", bobs_pin)):
+    for who, kind, target in (
+        (bob, "pin", gone),
+        (bob, "user", str(alice.user.id)),
+        (alice, "pin", bobs_pin),
+    ):
         body = {"object_type": kind, "object_id": target, "reason": "spam"}
         assert client.post("/ext/v1/reports", json=body, headers=who.headers).status_code == 201
     assert client.get("/ext/v1/feed/home", headers=alice.headers).status_code == 200
