@@ -276,3 +276,18 @@ def test_cli_delete_and_erase(
     with session_scope(ctx.read_sessions) as db:
         assert db.get(User, alice.user.id) is None
         assert db.scalars(select(Pin.id)).all() == []
+
+
+def test_cli_deactivate_and_reactivate(
+    client: TestClient, ctx: AppContext, alice: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINHAVEN_DATABASE_URL", str(ctx.settings.database_url))
+    monkeypatch.setenv("PINHAVEN_SECRET_KEY", ctx.settings.secret_key)
+    assert _cli(ctx, "users", "deactivate", "alice").exit_code == 0
+    assert client.get("/ext/v1/users/alice").status_code == 404
+    assert client.get("/v5/user_account", headers=alice.headers).status_code == 401
+    done = _cli(ctx, "users", "reactivate", "alice")
+    assert done.exit_code == 0, done.output
+    assert client.get("/ext/v1/users/alice").status_code == 200
+    assert client.get("/v5/user_account", headers=alice.headers).status_code == 200
+    assert _cli(ctx, "users", "reactivate", "nobody").exit_code != 0
