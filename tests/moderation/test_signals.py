@@ -144,3 +144,19 @@ def test_nudity_detector_runs_offline_and_scores_a_plain_picture_low() -> None:
     score = nudity.score_image(image_bytes(size=(736, 552)))
     assert score is not None and 0.0 <= score < 0.2
     assert nudity.score_image(b"not an image") is None
+
+
+def test_spam_probability_demotes_in_ranking(
+    ctx: AppContext, client: TestClient, alice: Account, mod: Account
+) -> None:
+    from pinhaven.moderation.signals import demoted, spam_scores
+
+    board_id = board(client, alice)
+    queued = pin(client, alice, board_id, seed=60, title="Buy now, DM me")  # 0.7: queued, not hidden
+    clean = pin(client, alice, board_id, seed=61, title="Blue tiles")
+    drain(ctx, kinds=SCAN)
+    with session_scope(ctx.sessions) as db:
+        found = spam_scores(db=db, pin_ids=[int(queued), int(clean)])
+    assert set(found) == {int(queued)} and 0.5 <= found[int(queued)] < 0.8
+    assert demoted(2.0, 0.5) == 1.0 and demoted(-2.0, 0.5) == -3.0  # lower either way
+    assert demoted(1.0, 0.0) == 1.0

@@ -41,6 +41,7 @@ from pinhaven.discovery.topics import get_interests, pins_for_topic
 from pinhaven.errors import InvalidInput
 from pinhaven.events.models import PinStats
 from pinhaven.events.service import hidden_pin_ids, seen_pin_ids
+from pinhaven.moderation.signals import demoted, spam_scores
 from pinhaven.pins.models import Pin
 from pinhaven.ranking import serving as ranking_serving
 from pinhaven.ranking.features import UserFeatures
@@ -227,6 +228,8 @@ def generate(
         sources=candidates, user=user,
     )  # fmt: skip
     scores = dict(zip(ids, scored, strict=True))
+    for p, spam in spam_scores(db=db, pin_ids=ids).items():  # the spam signal demotes (moderation/)
+        scores[p] = demoted(scores[p], spam)
     # Unseen pins first, then the best of those already shown ("caught up": older pins, never nothing).
     tiers = [[p for p in ids if p not in seen], [p for p in ids if p in seen]]
     lap("scoring")

@@ -42,3 +42,30 @@ def domain_spam_rate(*, db: Session, domain: str | None) -> float:
     if row is None:
         return 0.0
     return row.spam / (row.spam + row.ham + 1.0)
+
+
+def spam_scores(*, db: Session, pin_ids: list[int]) -> dict[int, float]:
+    """The spam score the automatic signals gave each of `pin_ids` that has a case (others: absent).
+
+    One indexed read per call (cases exist only for pins a signal or a report singled out).
+    """
+    from pinhaven.moderation.models import ModerationCase
+
+    found: dict[int, float] = {}
+    for start in range(0, len(pin_ids), 900):
+        rows = db.execute(
+            select(ModerationCase.object_id, ModerationCase.signals).where(
+                ModerationCase.object_type == "pin",
+                ModerationCase.object_id.in_(pin_ids[start : start + 900]),
+            )
+        )
+        for pin_id, signals in rows:
+            value = (signals or {}).get("spam")
+            if isinstance(value, int | float) and value > 0:
+                found[int(pin_id)] = min(float(value), 1.0)
+    return found
+
+
+def demoted(score: float, spam: float) -> float:
+    """A ranking score lowered by a spam probability (monotone for scores of either sign)."""
+    return score * (1.0 - spam) if score >= 0 else score * (1.0 + spam)
