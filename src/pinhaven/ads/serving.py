@@ -32,11 +32,12 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.models import User
-from pinhaven.accounts.scopes import Viewer
+from pinhaven.accounts.scopes import ANONYMOUS, Viewer
 from pinhaven.ads import auction, pacing, pctr
 from pinhaven.ads.billing import AdRef, record_impression
 from pinhaven.ads.models import Ad, AdAccount, AdCampaign, AdEvent, AdGroup
 from pinhaven.ads.service import day_of, targeting_of
+from pinhaven.boards.access import visible_pins_clause
 from pinhaven.boards.models import Board
 from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
@@ -132,7 +133,7 @@ def load_pool(db: Session, now: datetime | None = None) -> Pool:
         .where(
             Ad.status == "ACTIVE",
             Ad.review_status == "APPROVED",
-            Board.privacy == "PUBLIC",
+            visible_pins_clause(ANONYMOUS),  # public and not under moderation (boards.access)
             AdGroup.bid_in_micro_currency > 0,
             *running(AdCampaign),
             *running(AdGroup),
@@ -317,7 +318,7 @@ def _live_public_pins(db: Session, pin_ids: Sequence[int]) -> set[int]:
         db.scalars(
             select(Pin.id)
             .join(Board, Board.id == Pin.board_id)
-            .where(Pin.id.in_(list(pin_ids)), Board.privacy == "PUBLIC")
+            .where(Pin.id.in_(list(pin_ids)), visible_pins_clause(ANONYMOUS))
         )
     )
 
