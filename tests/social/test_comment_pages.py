@@ -27,6 +27,7 @@ def test_comment_reply_react_edit_delete_through_forms(app: FastAPI) -> None:
     assert "Nice &lt;b&gt;tiles&lt;/b&gt;" in fragment  # escaped
     assert '<a class="mention" href="/u/ann">@ann</a>' in fragment
     comment_id = re.search(r'data-comment="(\d+)"', fragment).group(1)  # type: ignore[union-attr]
+    assert f'href="/report?type=comment&amp;id={comment_id}"' in fragment  # others may report it
     assert (
         ann.post(f"/pin/{pin_id}/comments", {"text": "Thanks!", "parent_id": comment_id}).status_code == 303
     )
