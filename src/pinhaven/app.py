@@ -244,6 +244,8 @@ def _routers() -> list[Any]:
     from pinhaven.pins import api as pins_api
     from pinhaven.search.text import api as text_search_api
     from pinhaven.search.visual import api as visual_search_api
+    from pinhaven.topics import api as topics_api
+    from pinhaven.topics import web as topics_web
     from pinhaven.web import router as web_router
 
     # Pins first: routes are matched in order and a board's pins is the most requested (no two routers
@@ -277,5 +279,7 @@ def _routers() -> list[Any]:
         invitations_web.router,
         messages_api.router,
         messages_web.router,
+        topics_api.router,
+        topics_web.router,
         web_router,
     ]

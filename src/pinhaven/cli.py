@@ -242,5 +242,10 @@ from pinhaven.notifications.cli import notifications_app  # noqa: E402
 
 app.add_typer(notifications_app, name="notifications")
 
+# Topics: `pinhaven topics list | add | edit | hide | show | import | export | assign` (pinhaven.topics).
+from pinhaven.topics.cli import topics_app  # noqa: E402
+
+app.add_typer(topics_app, name="topics")
+
 if __name__ == "__main__":
     app()

@@ -168,6 +168,7 @@ class Settings:
     ocr_det_side: int = 640  # px: longest side the text detector sees (smaller: faster, misses small text)
     ocr_rec_model: str = ""  # empty: the shipped Chinese+Latin model; else a PaddleOCR recognition .onnx
     ocr_rec_keys: str = ""  # that model's character list (one per line), for other languages
+    topics_auto: bool = True  # classify every new or edited pin into up to 3 topics (topics.assign_pin job)
     ads_enabled: bool = True  # promoted pins in the home feed, search and related pins
     ads_every_organic: int = 9  # one ad slot after every N organic pins (never first, never two in a row)
     ads_signed_out: bool = True  # signed-out visitors see promoted pins too
@@ -266,6 +267,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "ocr_det_side": int,
     "ocr_rec_model": str.strip,
     "ocr_rec_keys": str.strip,
+    "topics_auto": _bool,
     "ads_enabled": _bool,
     "ads_every_organic": int,
     "ads_signed_out": _bool,
@@ -461,4 +463,6 @@ SETTINGS_DOC: dict[str, str] = {
     "ocr_rec_model": "A PaddleOCR recognition model (.onnx) for other languages; empty: the shipped Chinese + "
     "Latin-script model.",
     "ocr_rec_keys": "The character list (one per line) of `ocr_rec_model`.",
+    "topics_auto": "Give every new or edited pin up to three topics from its text (MiniLM with the `semantic` "
+    "extra and semantic search on, else word overlap; plus CLIP zero-shot when CLIP is the visual model).",
 }

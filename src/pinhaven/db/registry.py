@@ -25,6 +25,7 @@ def all_metadata() -> MetaData:
     import pinhaven.messages.models
     import pinhaven.notifications.models
     import pinhaven.ocr.models
+    import pinhaven.topics.models
     import pinhaven.pins.models
     import pinhaven.pins.products
     import pinhaven.ranking.models

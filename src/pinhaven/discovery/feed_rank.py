@@ -47,6 +47,7 @@ from pinhaven.ranking import serving as ranking_serving
 from pinhaven.ranking.features import UserFeatures
 from pinhaven.ranking.retrieval import extra_sources
 from pinhaven.search.visual.groups import group_ids
+from pinhaven.topics.browse import main_topics
 
 __all__ = ["SEEN_DAYS", "SESSION_SIZE", "generate", "prime"]
 
@@ -235,13 +236,14 @@ def generate(
     lap("scoring")
     page: list[Candidate] = []
     shown_groups: set[int] = set()
+    topic_of = main_topics(db=db, pin_ids=ids)  # the 30% topic cap (pinhaven.topics: each pin's main topic)
     for tier in tiers:
         order = _ssd(ctx, sorted(tier, key=lambda p: (-scores[p], p)), scores, ranking.ssd_theta)
         rank = {p: i for i, p in enumerate(order)}
         capped = apply_caps(
             [
                 Candidate(p, -float(rank[p]), board=rows[p].board_id, creator=rows[p].creator_id,
-                          content_hash=group_of[rows[p].image_id])
+                          content_hash=group_of[rows[p].image_id], topic=topic_of.get(p))
                 for p in order
                 if group_of[rows[p].image_id] not in shown_groups
             ],

@@ -88,10 +88,17 @@ def get_interests(*, db: Session, user_id: int) -> list[str] | None:
 
 
 def pins_for_topic(*, db: Session, key: str, limit: int = 200) -> list[tuple[int, float]]:
-    """Public pins matching the topic's words, most saved first (score = 1 + saves)."""
+    """Public pins assigned to the topic (pinhaven.topics, best first), then those matching its words, most
+    saved first (score = 1 + saves)."""
     topic = BY_KEY.get(key)
     if topic is None:
         return []
+    from pinhaven.topics.browse import public_pins_for_topic
+
+    assigned = public_pins_for_topic(db=db, key=key, limit=limit)
+    if len(assigned) >= limit:
+        return assigned
+    taken = {pin_id for pin_id, _ in assigned}
     title = func.lower(func.coalesce(Pin.title, ""))
     matches = or_(
         *(Board.name_key.contains(w, autoescape=True) for w in topic.words),
@@ -104,7 +111,8 @@ def pins_for_topic(*, db: Session, key: str, limit: int = 200) -> list[tuple[int
         .order_by(Pin.save_count.desc(), Pin.id.desc())
         .limit(limit)
     )
-    return [(int(pin_id), 1.0 + float(saves)) for pin_id, saves in db.execute(query)]
+    matched = [(int(pin_id), 1.0 + float(saves)) for pin_id, saves in db.execute(query)]
+    return (assigned + [m for m in matched if m[0] not in taken])[:limit]
 
 
 _covers_lock = threading.Lock()

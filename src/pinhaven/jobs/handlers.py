@@ -46,6 +46,7 @@ BUILTIN: dict[str, str] = {
     "visual.refit": "pinhaven.search.visual.handlers:refit_job",
     "ranking.train": "pinhaven.ranking.jobs:train_job",
     "ocr.read_image": "pinhaven.ocr.handlers:read_image_job",
+    "topics.assign_pin": "pinhaven.topics.handlers:assign_pin_job",
     "moderation.scan_pin": "pinhaven.moderation.jobs:scan_pin_job",
     "moderation.scan_image": "pinhaven.moderation.jobs:scan_image_job",
     "accounts.erase": "pinhaven.accounts.erasure:erase_job",

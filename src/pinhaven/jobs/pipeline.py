@@ -2,6 +2,7 @@
 
     pin created   → (media.process was queued by the upload if the image is new)
                   → search.index_pin (→ search.embed_pin when the pin's text changed and semantic search is on)
+                  → topics.assign_pin (up to 3 topics from the pin's text; again when OCR finds text)
                   → discovery: graph change logged at commit; a save also logs a save event (same transaction)
                   → moderation.scan_pin (spam and flood signals; may hide the pin pending review)
     pin updated   → search.index_pin (→ search.embed_pin likewise); discovery graph change (board moves)
@@ -33,6 +34,7 @@ def on_pin_created(*, db: Session, pin_id: int, image_id: int) -> None:
     """A pin was written (upload, URL, save, import)."""
     if not stream_events.pin_created(db=db, pin_id=pin_id):  # with the bus on, the indexer consumer indexes
         enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
+    enqueue(db=db, kind="topics.assign_pin", payload={"pin_id": pin_id})
     from pinhaven.discovery import handlers as discovery
 
     discovery.pin_created(db=db, pin_id=pin_id)  # graph links on commit; a save's engagement event
@@ -43,6 +45,7 @@ def on_pin_updated(*, db: Session, pin_id: int, moved_from: tuple[int, int | Non
     """A pin's text, link, board or section changed (`moved_from`: the board and section it left)."""
     if not stream_events.pin_updated(db=db, pin_id=pin_id, moved_from=moved_from):
         enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
+    enqueue(db=db, kind="topics.assign_pin", payload={"pin_id": pin_id})
     from pinhaven.discovery import handlers as discovery
 
     discovery.pin_updated(db=db, pin_id=pin_id)

@@ -119,6 +119,7 @@ def read_image(ctx: AppContext, image_id: int) -> ImageText | None:
         if changed and result.text:
             for pin_id in db.scalars(select(Pin.id).where(Pin.image_id == image_id)):
                 enqueue(db=db, kind="search.index_pin", payload={"pin_id": pin_id})
+                enqueue(db=db, kind="topics.assign_pin", payload={"pin_id": pin_id})  # its words may tell
         db.expunge(row)
     return row
 

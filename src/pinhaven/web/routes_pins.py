@@ -84,6 +84,9 @@ def pin_page(
     if context["pin"].is_owner:  # the owner may tell the duplicate finder it was wrong
         context["near_duplicates"] = _near_duplicates(request, db, viewer, pin)
         context["not_same_done"] = request.query_params.get("not_same") == "1"
+        from pinhaven.topics.service import list_topics
+
+        context["topic_choices"] = list_topics(db=db)  # the owner's topic correction form
     return render(request, "pin.html", context)
 
 

@@ -36,6 +36,9 @@ def search_pins(
     q: SearchText = "",
     board: Annotated[str | None, Query(description="Only pins on this board (id).")] = None,
     user: Annotated[str | None, Query(max_length=30, description="Only pins by this username.")] = None,
+    topic: Annotated[
+        str | None, Query(max_length=64, description="Only pins of this topic (id from /ext/v1/topics).")
+    ] = None,
 ) -> PinSearchPage:
     """Pins the caller may see matching `q`: stemmed, prefix and typo-tolerant keywords fused with meaning."""
     board_id = None
@@ -48,6 +51,10 @@ def search_pins(
         user_id = db.scalar(select(User.id).where(User.username == user))
         if user_id is None:
             raise NotFound("User not found.")
+    if topic is not None:
+        from pinhaven.topics.service import get_by_slug
+
+        topic = get_by_slug(db=db, slug=topic).slug  # NotFound for unknown or hidden topics
     result = service.search_pins(
         db=db,
         viewer=viewer,
@@ -56,6 +63,7 @@ def search_pins(
         board_id=board_id,
         user_id=user_id,
         semantic_search=ctx.settings.semantic_search,
+        topic=topic,
     )
     items = present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url)
     items = promoted.into_pins(

@@ -34,6 +34,7 @@ class Filters:
     viewer: Viewer
     board_id: int | None = None
     user_id: int | None = None
+    topic: str | None = None  # a topic slug (a top topic includes its subtopics): pins assigned to it
     # Filters live for one search: what they read once (member boards) is kept here for its other steps.
     _memo: dict[str, list[int]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -54,6 +55,13 @@ class Filters:
             clauses.append(Pin.board_id == self.board_id)
         if self.user_id is not None:
             clauses.append(Pin.creator_id == self.user_id)
+        if self.topic is not None:
+            from pinhaven.topics.models import PinTopic
+
+            in_topic = select(PinTopic.pin_id).where(
+                or_(PinTopic.top_slug == self.topic, PinTopic.topic_slug == self.topic)
+            )
+            clauses.append(Pin.id.in_(in_topic))
         return clauses
 
 

@@ -43,6 +43,7 @@ from pinhaven.search.visual.groups import collapse_duplicates
 
 SEMANTIC_K = 100  # semantic candidates fused with the keyword list
 FUSION_DEPTH = 100  # keyword hits fused with them (deeper keyword hits follow the fused head)
+TOPIC_DEPTH_FACTOR = 8  # a topic-filtered search reads this many times deeper (see search_pins)
 # MiniLM cosine below which a "match" is noise; one-word queries score only ≈ 0.25–0.45 on related text.
 MIN_SIMILARITY = 0.2
 KEYWORD, HYBRID = "k", "h"
@@ -68,17 +69,23 @@ def search_pins(
     board_id: int | None = None,
     user_id: int | None = None,
     semantic_search: bool = True,
+    topic: str | None = None,
 ) -> PinSearchPage:
-    """Pins the viewer may see matching `query`, best first; optionally within one board or one pinner's pins."""
+    """Pins the viewer may see matching `query`, best first; optionally within one board or one pinner's pins,
+    or one topic (`topic`: a slug, see pinhaven.topics)."""
     parsed = parse_query(query)
     offset, pinned_mode = _decode_offset(page.bookmark, with_mode=True)
     if board_id is not None:
         access_board(db=db, viewer=viewer, board_id=board_id)  # NotFound for boards the viewer cannot see
-    filters = Filters(viewer=viewer, board_id=board_id, user_id=user_id)
+    filters = Filters(viewer=viewer, board_id=board_id, user_id=user_id, topic=topic)
     # Only as deep as this page needs (joining hits to pins and boards is the main per-hit cost), but the
     # top FUSION_DEPTH whenever semantic results may be fused in, so every page fuses the same two heads.
     want_semantic = semantic_search and pinned_mode != KEYWORD
     depth = offset + page.page_size + 1
+    if topic is not None:
+        # SQLite's MATCH takes its LIMIT before the join where the topic filter applies: look deeper so a
+        # page of the topic's hits survives the filter (PostgreSQL and MariaDB filter inside the limit).
+        depth = min(max(depth * TOPIC_DEPTH_FACTOR, FUSION_DEPTH), MAX_RESULTS)
     hits, corrected = _keyword_hits(db, parsed, filters, max(depth, FUSION_DEPTH) if want_semantic else depth)
     ranking = hits.pin_ids
     total = hits.total

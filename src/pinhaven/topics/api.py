@@ -1,0 +1,95 @@
+"""HTTP: /ext/v1/topics (the taxonomy, a topic's best pins) and /ext/v1/pins/{id}/topics (read, correct)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.db.ids import parse_id
+from pinhaven.deps import BaseUrl, CurrentViewer, DbSession, Pagination, v5_scopes
+from pinhaven.pins.present import present_pins
+from pinhaven.pins.service import get_visible
+from pinhaven.topics import browse, service
+from pinhaven.topics.models import PinTopicLock, Topic
+from pinhaven.topics.schemas import (
+    PinTopicList,
+    PinTopicRead,
+    PinTopicsUpdate,
+    TopicList,
+    TopicPinPage,
+    TopicRead,
+    TopicRef,
+)
+
+router = APIRouter(prefix="/ext/v1", tags=["topics"])
+
+PinsWrite = Annotated[Viewer, Depends(v5_scopes("boards:read", "boards:write", "pins:read", "pins:write"))]
+
+
+def topic_read(topic: Topic, topics: list[Topic]) -> TopicRead:
+    by_slug = {t.slug: t for t in topics}
+    parent = by_slug.get(topic.parent_slug) if topic.parent_slug else None
+    return TopicRead(
+        id=topic.slug,
+        name=topic.name,
+        description=topic.description,
+        parent=TopicRef(id=parent.slug, name=parent.name) if parent else None,
+        children=[TopicRef(id=t.slug, name=t.name) for t in topics if t.parent_slug == topic.slug],
+        url=f"/topics/{topic.slug}",
+    )
+
+
+def _pin_topics(db: DbSession, pin_id: int) -> PinTopicList:
+    views = service.topics_for_pins(db=db, pin_ids=[pin_id]).get(pin_id, [])
+    return PinTopicList(
+        items=[PinTopicRead.model_validate(v.as_json()) for v in views],
+        corrected=db.get(PinTopicLock, pin_id) is not None,
+    )
+
+
+@router.get("/topics", response_model=TopicList)
+def list_topics(db: DbSession) -> TopicList:
+    """The taxonomy: top topics in order, each followed by its subtopics."""
+    topics = service.list_topics(db=db)
+    return TopicList(items=[topic_read(t, topics) for t in topics])
+
+
+@router.get("/topics/{slug}", response_model=TopicRead)
+def get_topic(db: DbSession, slug: str) -> TopicRead:
+    return topic_read(service.get_by_slug(db=db, slug=slug), service.list_topics(db=db))
+
+
+@router.get("/topics/{slug}/pins", response_model=TopicPinPage)
+def topic_pins(
+    db: DbSession, viewer: CurrentViewer, slug: str, page: Pagination, base_url: BaseUrl
+) -> TopicPinPage:
+    """The topic's best pins the caller may see (most confidently about it, most saved first)."""
+    topic = service.get_by_slug(db=db, slug=slug)
+    result = browse.pins_for_topic(db=db, viewer=viewer, slug=topic.slug, page=page)
+    return TopicPinPage(
+        topic=topic_read(topic, service.list_topics(db=db)),
+        items=present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url),
+        bookmark=result.bookmark,
+    )
+
+
+@router.get("/pins/{pin_id}/topics", response_model=PinTopicList)
+def get_pin_topics(db: DbSession, viewer: CurrentViewer, pin_id: str) -> PinTopicList:
+    pin = get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    return _pin_topics(db, pin.id)
+
+
+@router.put("/pins/{pin_id}/topics", response_model=PinTopicList)
+def set_pin_topics(db: DbSession, viewer: PinsWrite, pin_id: str, body: PinTopicsUpdate) -> PinTopicList:
+    """The owner corrects the pin's topics (kept from then on; DELETE goes back to automatic topics)."""
+    service.set_pin_topics(db=db, viewer=viewer, pin_id=parse_id(pin_id), slugs=body.topics)
+    return _pin_topics(db, int(pin_id))
+
+
+@router.delete("/pins/{pin_id}/topics", response_model=PinTopicList)
+def reset_pin_topics(db: DbSession, viewer: PinsWrite, pin_id: str) -> PinTopicList:
+    """Back to automatic topics (assigned again in the background)."""
+    service.reset_pin_topics(db=db, viewer=viewer, pin_id=parse_id(pin_id))
+    return _pin_topics(db, int(pin_id))
