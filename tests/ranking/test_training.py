@@ -135,3 +135,17 @@ def test_scoring_300_candidates_is_one_fast_batch(ctx: AppContext, alice: Accoun
         timings.append(time.perf_counter() - started)
     # Target ≤ 5 ms on a quiet machine (measured by bench/ranking.py); the bound here survives a busy CI box.
     assert sorted(timings)[10] < 0.25
+
+
+def test_the_vectorised_hand_tuned_score_is_the_hand_tuned_scorer() -> None:
+    from pinhaven.discovery.ranking import Features, HandTunedScorer
+    from pinhaven.ranking.model import hand_tuned_scores
+
+    rows = random_rows(np.random.default_rng(9), 300)
+    feats = [
+        Features(*(float(v) for v in r[:8]))._replace(
+            n_sources=int(r[1]), source_code=int(r[2]), seen=int(r[7])
+        )
+        for r in rows
+    ]
+    assert np.allclose(hand_tuned_scores(rows), HandTunedScorer().score(feats), rtol=1e-5)

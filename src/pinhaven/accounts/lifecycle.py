@@ -40,6 +40,7 @@ from pinhaven.pins.models import Pin
 log = logging.getLogger("pinhaven.accounts.lifecycle")
 
 ERASE_JOB = "accounts.erase"
+ERASE_ATTEMPTS = 10  # more than the default: an erasure must not give up on a passing outage
 
 
 def subject_hash(*, secret_key: str, user_id: int) -> str:
@@ -118,7 +119,7 @@ def mark_deleted(*, db: Session, user: User, secret_key: str) -> AccountDeletion
     )
     db.add(deletion)
     db.flush()
-    enqueue(db=db, kind=ERASE_JOB, payload={"deletion_id": str(deletion.id)})
+    enqueue(db=db, kind=ERASE_JOB, payload={"deletion_id": str(deletion.id)}, max_attempts=ERASE_ATTEMPTS)
     log.info("account deletion requested: subject %s", deletion.subject_hash[:16])
     return deletion
 

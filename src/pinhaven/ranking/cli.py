@@ -51,7 +51,9 @@ def train_command(
         typer.Option(help="Utility weights (default PINHAVEN_RANKING_WEIGHTS), e.g. save=1,hide=-2."),
     ] = None,
     no_promote: Annotated[bool, typer.Option("--no-promote", help="Register only, even if it wins.")] = False,
-    rounds: Annotated[int, typer.Option(min=1, max=5000, help="Boosting rounds per objective.")] = 120,
+    rounds: Annotated[
+        int, typer.Option(min=1, max=5000, help="Most boosting rounds per objective (early stopping).")
+    ] = 300,
 ) -> None:
     """Label, train one model per objective, evaluate on the newest sessions, promote only if better."""
     from pinhaven.ranking import service

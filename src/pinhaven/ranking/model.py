@@ -18,10 +18,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pinhaven.ranking.features import LEARNED_FEATURES
+from pinhaven.discovery.ranking import ENGAGEMENT_MID, FRESH_HALF_LIFE_DAYS, SEEN_FACTOR
+from pinhaven.ranking.features import BASE_COUNT, LEARNED_FEATURES
 from pinhaven.ranking.objectives import OBJECTIVES
 
-__all__ = ["LearnedModel", "ModelUnavailable", "model_dir", "models_root"]
+__all__ = [
+    "MODEL_FEATURES",
+    "LearnedModel",
+    "ModelUnavailable",
+    "hand_tuned_scores",
+    "model_dir",
+    "model_input",
+    "models_root",
+]
+
+# The model's columns: the logged features, the hand-tuned score derived from them (the model refines a
+# strong prior instead of rediscovering it), and the position (training only; 0 when serving).
+MODEL_FEATURES = [*LEARNED_FEATURES, "hand_tuned", "position"]
+_COL = {name: i for i, name in enumerate(LEARNED_FEATURES)}
 
 
 class ModelUnavailable(Exception):
@@ -36,6 +50,31 @@ def model_dir(data_dir: Path, version: int) -> Path:
     return models_root(data_dir) / f"v{version}"
 
 
+def hand_tuned_scores(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """`discovery.ranking.HandTunedScorer` over logged rows, vectorised (same formula, same constants)."""
+    r = rows[:, :BASE_COUNT].astype(np.float64)
+    engagement = r[:, _COL["engagement_rate"]]
+    engagement = engagement / (engagement + ENGAGEMENT_MID)
+    fresh = 0.5 ** (np.maximum(r[:, _COL["age_days"]], 0.0) / FRESH_HALF_LIFE_DAYS)
+    affinity = np.maximum(r[:, _COL["board_affinity"]], r[:, _COL["creator_affinity"]])
+    value = (
+        r[:, _COL["source_score"]] * (0.5 + 0.5 * engagement) * (0.75 + 0.25 * fresh) * (1.0 + 0.6 * affinity)
+    )
+    return np.where(r[:, _COL["seen"]] > 0, value * SEEN_FACTOR, value)
+
+
+def model_input(
+    rows: npt.NDArray[np.float32], positions: npt.NDArray[np.float32] | None = None
+) -> npt.NDArray[np.float64]:
+    """Logged rows → model rows (MODEL_FEATURES): + the hand-tuned score, + the position (0 if not given)."""
+    x = np.zeros((rows.shape[0], len(MODEL_FEATURES)), dtype=np.float64)
+    x[:, : rows.shape[1]] = rows
+    x[:, -2] = hand_tuned_scores(rows)
+    if positions is not None:
+        x[:, -1] = positions
+    return x
+
+
 class LearnedModel:
     """Scores feature rows with every objective's booster and combines them by utility weights."""
 
@@ -47,8 +86,7 @@ class LearnedModel:
 
     def predict(self, rows: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float64]]:
         """P(objective) per row; `rows` are serving rows (LEARNED_FEATURES), position is added as 0."""
-        x = np.zeros((rows.shape[0], rows.shape[1] + 1), dtype=np.float64)  # last column: position 0
-        x[:, :-1] = rows
+        x = model_input(rows)  # position 0
         out: dict[str, npt.NDArray[np.float64]] = {}
         for objective in OBJECTIVES:
             booster = self.boosters.get(objective)
@@ -88,7 +126,7 @@ class LearnedModel:
         except (OSError, ValueError) as exc:
             raise ModelUnavailable(f"{path / 'meta.json'} is unreadable ({exc})") from None
         names = meta.get("feature_names")
-        if names != [*LEARNED_FEATURES, "position"]:
+        if names != MODEL_FEATURES:
             raise ModelUnavailable(f"{path} was trained on other features than this version serves")
         boosters: dict[str, Any] = {}
         for objective in meta.get("objectives", []):

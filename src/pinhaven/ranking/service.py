@@ -130,7 +130,7 @@ def train_and_register(
     weights: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    rounds: int = 120,
+    rounds: int = 300,
     promote_if_better: bool = True,
 ) -> TrainOutcome:
     """Train on the labelled log, evaluate on the newest sessions, register; promote if it wins.

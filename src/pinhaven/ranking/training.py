@@ -20,22 +20,30 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pinhaven.discovery.ranking import Features, HandTunedScorer
 from pinhaven.ranking.dataset import Examples
-from pinhaven.ranking.features import BASE_COUNT, LEARNED_FEATURES
-from pinhaven.ranking.model import LearnedModel
+from pinhaven.ranking.features import LEARNED_FEATURES
+from pinhaven.ranking.model import MODEL_FEATURES, LearnedModel, hand_tuned_scores, model_input
 from pinhaven.ranking.objectives import OBJECTIVES
 
-__all__ = ["HOLDOUT_FRACTION", "EvalResult", "Trained", "evaluate", "ndcg_at", "split", "train"]
+__all__ = [
+    "HOLDOUT_FRACTION",
+    "EvalResult",
+    "Trained",
+    "evaluate",
+    "hand_tuned_scores",
+    "ndcg_at",
+    "split",
+    "train",
+]
 
 HOLDOUT_FRACTION = 0.2
 NDCG_K = 25
 MIN_EXAMPLES = 200  # fewer impressions than this: nothing worth learning
-FEATURES_WITH_POSITION = [*LEARNED_FEATURES, "position"]
+VALIDATION_FRACTION = 0.15  # newest training sessions that decide when boosting stops
 _INCREASING = {
-    "save": ("engagement_rate", "board_affinity", "creator_affinity", "save_rate"),
-    "click": ("engagement_rate", "board_affinity", "creator_affinity", "click_rate"),
-    "closeup": ("engagement_rate", "board_affinity", "creator_affinity", "closeup_rate"),
+    "save": ("engagement_rate", "board_affinity", "creator_affinity", "save_rate", "hand_tuned"),
+    "click": ("engagement_rate", "board_affinity", "creator_affinity", "click_rate", "hand_tuned"),
+    "closeup": ("engagement_rate", "board_affinity", "creator_affinity", "closeup_rate", "hand_tuned"),
     "hide": ("hide_rate",),
 }
 _DECREASING = {"save": ("seen", "position"), "click": ("seen", "position"), "closeup": ("seen", "position")}
@@ -67,31 +75,41 @@ def split(examples: Examples, holdout_fraction: float = HOLDOUT_FRACTION) -> tup
 
 def _constraints(objective: str) -> list[int]:
     up, down = _INCREASING.get(objective, ()), _DECREASING.get(objective, ())
-    return [1 if n in up else -1 if n in down else 0 for n in FEATURES_WITH_POSITION]
+    return [1 if n in up else -1 if n in down else 0 for n in MODEL_FEATURES]
 
 
-def train(examples: Examples, *, rounds: int = 120, seed: int = 7) -> Trained:
-    """One booster per objective that has positives; ValueError when there is too little to learn from."""
+def train(examples: Examples, *, rounds: int = 300, seed: int = 7) -> Trained:
+    """One booster per objective that has positives; ValueError when there is too little to learn from.
+
+    Boosting stops early when the newest VALIDATION_FRACTION of the training sessions stop improving (the
+    hold-out used for promotion is never seen here)."""
     import lightgbm
 
     if len(examples) < MIN_EXAMPLES:
         raise ValueError(f"only {len(examples)} labelled impressions (at least {MIN_EXAMPLES} needed)")
     started = time.perf_counter()
+    fit, valid = split(examples, VALIDATION_FRACTION)
+    if len(valid) < 50:
+        fit, valid = examples, examples.take(np.zeros(len(examples), dtype=bool))
+    x_fit = model_input(fit.x[:, :-1], fit.x[:, -1])
+    x_valid = model_input(valid.x[:, :-1], valid.x[:, -1])
     boosters: dict[str, Any] = {}
     positives: dict[str, int] = {}
     for objective in OBJECTIVES:
-        y = examples.labels[objective]
-        positives[objective] = int(y.sum())
-        if positives[objective] < 5 or positives[objective] == len(y):
+        y = fit.labels[objective]
+        positives[objective] = int(examples.labels[objective].sum())
+        if y.sum() < 5 or y.sum() == len(y):
             continue  # nothing to tell apart: P = 0 for this objective
         params = {
             "objective": "binary",
-            "learning_rate": 0.08,
-            "num_leaves": 31,
-            "min_data_in_leaf": 20,
+            "learning_rate": 0.05,
+            "num_leaves": 15,
+            "min_data_in_leaf": max(20, len(y) // 1000),
             "max_bin": 63,
-            "feature_fraction": 0.9,
-            "lambda_l2": 1.0,
+            "feature_fraction": 0.8,
+            "bagging_fraction": 0.8,
+            "bagging_freq": 1,
+            "lambda_l2": 5.0,
             "monotone_constraints": _constraints(objective),
             # OpenMP threads spin while waiting: on a busy 2-core box a second thread makes small sets
             # several times slower, so only large sets use both cores.
@@ -100,11 +118,23 @@ def train(examples: Examples, *, rounds: int = 120, seed: int = 7) -> Trained:
             "deterministic": True,
             "verbose": -1,
         }
-        data = lightgbm.Dataset(examples.x, label=y, feature_name=FEATURES_WITH_POSITION, free_raw_data=True)
-        boosters[objective] = lightgbm.train(params, data, num_boost_round=rounds)
+        data = lightgbm.Dataset(x_fit, label=y, feature_name=MODEL_FEATURES, free_raw_data=True)
+        callbacks: list[Callable[..., Any]] = []
+        valid_sets = []
+        if len(valid) and 0 < valid.labels[objective].sum() < len(valid):
+            valid_sets = [lightgbm.Dataset(x_valid, label=valid.labels[objective], reference=data)]
+            callbacks = [lightgbm.early_stopping(30, verbose=False)]
+        booster = lightgbm.train(
+            params, data, num_boost_round=rounds, valid_sets=valid_sets, callbacks=callbacks
+        )
+        if valid_sets and booster.best_iteration > 0:
+            booster = lightgbm.Booster(
+                model_str=booster.model_to_string(num_iteration=booster.best_iteration)
+            )
+        boosters[objective] = booster
     if not boosters:
         raise ValueError("no objective has enough positive examples to learn from")
-    model = LearnedModel(0, boosters, FEATURES_WITH_POSITION)
+    model = LearnedModel(0, boosters, list(MODEL_FEATURES))
     return Trained(model, time.perf_counter() - started, len(examples), positives)
 
 
@@ -125,14 +155,6 @@ def gains_of(examples: Examples, weights: Mapping[str, float]) -> npt.NDArray[np
     for objective in OBJECTIVES:
         total += weights.get(objective, 0.0) * examples.labels[objective]
     return np.maximum(total, 0.0)
-
-
-def hand_tuned_scores(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
-    """The hand-tuned scorer over the first eight (logged) columns, exactly as serving computed it."""
-    feats = [Features(*(float(v) for v in r[:BASE_COUNT])) for r in rows]  # type: ignore[arg-type]
-    for i, f in enumerate(feats):  # the integer features come back as ints
-        feats[i] = f._replace(n_sources=int(f.n_sources), source_code=int(f.source_code), seen=int(f.seen))
-    return np.asarray(HandTunedScorer().score(feats), dtype=np.float64)
 
 
 Scoring = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float64]]
