@@ -73,7 +73,14 @@ def test_edit_and_delete_rules(client: TestClient, ctx: AppContext, alice: Accou
     )
     assert client.delete(f"/ext/v1/comments/{mine['id']}", headers=carol.headers).status_code == 403
     # the pin's owner deletes anyone's comment; replies go with it
+    assert {n["text"] for n in inbox(client, alice)["items"]} == {
+        "bob commented on your pin",
+        "carol commented on your pin",
+    }
+    assert [n["text"] for n in inbox(client, bob)["items"]] == ["carol replied to your comment"]
     assert client.delete(f"/ext/v1/comments/{mine['id']}", headers=alice.headers).status_code == 204
+    # the deleted words leave every inbox too
+    assert inbox(client, alice)["items"] == [] and inbox(client, bob)["items"] == []
     assert client.get(f"/ext/v1/pins/{pin_id}/comments").json()["comment_count"] == 0
     assert client.delete(f"/ext/v1/comments/{reply['id']}", headers=carol.headers).status_code == 404
     own = comment(client, carol, pin_id, "mine")

@@ -88,6 +88,9 @@ def test_decline_revoke_and_reinvite(client: TestClient, ctx: AppContext) -> Non
         client.post(f"/ext/v1/invitations/{second.json()['id']}/accept", headers=bob.headers).status_code
         == 404
     )
+    assert [
+        n for n in inbox(client, bob)["items"] if n["type"] == "invite"
+    ] == []  # a revoked one says nothing
     # a collaborator cannot invite; nobody can invite the owner or an unknown user
     assert (
         client.post(

@@ -91,8 +91,8 @@ def add_comment(
             recipient_id=parent.author_id,
             actor_id=me,
             type="comment",
-            object_type="comment",
-            object_id=parent.id,
+            object_type="reply",
+            object_id=comment.id,
             aggregate=False,
             **common,  # type: ignore[arg-type]
         )
@@ -103,8 +103,8 @@ def add_comment(
             recipient_id=pin.creator_id,
             actor_id=me,
             type="comment",
-            object_type="pin",
-            object_id=pin.id,
+            object_type="comment",
+            object_id=comment.id,
             aggregate=False,
             **common,  # type: ignore[arg-type]
         )

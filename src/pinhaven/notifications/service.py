@@ -24,7 +24,8 @@ from pinhaven.boards.access import (
     visible_boards_clause,
     visible_pins_clause,
 )
-from pinhaven.boards.models import Board
+from pinhaven.boards.models import Board, BoardInvitation
+from pinhaven.comments.models import PinComment
 from pinhaven.db.base import utcnow
 from pinhaven.db.ids import new_id
 from pinhaven.errors import InvalidInput, Unauthorized
@@ -340,6 +341,15 @@ def _visible_clause(db: Session, viewer: Viewer, user_id: int) -> ColumnElement[
     board_visible = exists(
         select(Board.id).where(Board.id == Notification.board_id, visible_boards_clause(viewer))
     )
+    # About a comment (a comment, reply or mention): only while the comment exists (its author or the pin's
+    # owner may delete it, moderators may remove it: its words then leave every inbox too).
+    comment_exists = exists(select(PinComment.id).where(PinComment.id == Notification.object_id))
+    # About an invitation: not once the owner revoked it.
+    not_revoked = ~exists(
+        select(BoardInvitation.id).where(
+            BoardInvitation.id == Notification.object_id, BoardInvitation.status == "revoked"
+        )
+    )
     clause = and_(
         Notification.user_id == user_id,
         or_(
@@ -347,6 +357,8 @@ def _visible_clause(db: Session, viewer: Viewer, user_id: int) -> ColumnElement[
             and_(Notification.pin_id.is_(None), Notification.board_id.is_not(None), board_visible),
             and_(Notification.pin_id.is_(None), Notification.board_id.is_(None)),
         ),
+        or_(Notification.object_type.not_in(("comment", "reply")), comment_exists),
+        or_(Notification.object_type != "invitation", not_revoked),
     )
     hidden = _disabled(db, user_id, "in_app")
     if hidden:
@@ -431,7 +443,7 @@ def sentence(item: Notification, names: list[str]) -> str:
         verb = "started following your board"
     if item.type == "invite" and item.object_type == "board":
         verb = "accepted your invitation to a board"
-    if item.type == "comment" and item.object_type == "comment":
+    if item.type == "comment" and item.object_type == "reply":
         verb = "replied to your comment"
     if item.type == "save" and item.object_type == "followed_save":
         verb = "saved a pin"
@@ -440,7 +452,7 @@ def sentence(item: Notification, names: list[str]) -> str:
 
 def object_url(item: Notification, first_actor: str | None = None) -> str:
     """Where the item leads (a local path)."""
-    if item.object_type in ("pin", "comment", "followed_save") and item.pin_id is not None:
+    if item.object_type in ("pin", "comment", "reply", "followed_save") and item.pin_id is not None:
         return f"/pin/{item.pin_id}"
     if item.object_type == "board" and item.object_id is not None:
         return f"/board/{item.object_id}"
