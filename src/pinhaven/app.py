@@ -207,6 +207,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
     install_openapi(app)  # status codes as the server sends them (no 422s; 400/401/403/404/409/413/429)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_request_bytes)
+    from pinhaven.safety.ratelimit import RateLimitHeaders
+
+    app.add_middleware(RateLimitHeaders)  # X-RateLimit-* on token requests (safety/ratelimit.py)
     from pinhaven.stream.backpressure import Backpressure
 
     app.add_middleware(Backpressure, ctx=ctx)  # a write refused for load reads no body
@@ -242,6 +245,7 @@ def _routers() -> list[Any]:
     from pinhaven.notifications import api as notifications_api
     from pinhaven.notifications import web as notifications_web
     from pinhaven.pins import api as pins_api
+    from pinhaven.safety import api as safety_api
     from pinhaven.search.text import api as text_search_api
     from pinhaven.search.visual import api as visual_search_api
     from pinhaven.topics import api as topics_api
@@ -266,6 +270,7 @@ def _routers() -> list[Any]:
         media_api.router,
         jobs_api.router,
         moderation_api.router,
+        safety_api.router,
         ads_reports_api.router,
         ads_api.router,
         ads_api.ext_router,

@@ -123,6 +123,10 @@ class Settings:
     password_hash_fast: bool = False  # cheaper argon2 parameters; tests only
     login_rate_per_minute: int = 10
     login_address_rate_per_minute: int = 30  # failed log-ins from one address, whatever the accounts
+    upload_daily_count: int = 500  # pictures one user may upload per UTC day (0: no limit)
+    upload_daily_bytes: int = 2 * 1024**3  # bytes one user may upload per UTC day (0: no limit)
+    storage_quota_bytes: int = 20 * 1024**3  # stored size of one user's own pictures (0: no limit)
+    api_rate_per_minute: int = 1000  # requests per bearer token in a moving minute (0: no limit)
     shard_id: int = -1  # snowflake worker/shard bits; -1 derives one from the process id
     require_services: bool = False
     log_level: str = "info"
@@ -226,6 +230,10 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "password_hash_fast": _bool,
     "login_rate_per_minute": int,
     "login_address_rate_per_minute": int,
+    "upload_daily_count": int,
+    "upload_daily_bytes": int,
+    "storage_quota_bytes": int,
+    "api_rate_per_minute": int,
     "shard_id": int,
     "require_services": _bool,
     "log_level": str,
@@ -383,6 +391,14 @@ SETTINGS_DOC: dict[str, str] = {
     "(and refused sign-ups per address).",
     "login_address_rate_per_minute": "Failed logins allowed per minute from one client address, whatever the "
     "accounts tried (throttles spraying many usernames).",
+    "upload_daily_count": "Pictures one user may upload per UTC day through the API, the pin builder or saving "
+    "from a URL (429 over it; imports are not counted); 0 = no limit.",
+    "upload_daily_bytes": "Bytes one user may upload per UTC day (429 over it); 0 = no limit.",
+    "storage_quota_bytes": "Stored size of the pictures of the pins one user created (413 when an upload would "
+    "go over it; imports are not refused but their pictures count); 0 = no limit.",
+    "api_rate_per_minute": "Requests one API token may make in a moving minute (429 with Retry-After over it; "
+    "X-RateLimit-Limit and X-RateLimit-Remaining on every answer; shared through Redis when the rate-limit "
+    "storage is Redis); 0 = no limit.",
     "shard_id": "Snowflake shard bits (0–1023); -1 derives one from the process id.",
     "require_services": "Fail instead of skipping service-backed tests when a server is absent.",
     "log_level": "Log level for `serve` and `worker`.",

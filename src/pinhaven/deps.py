@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from functools import lru_cache, partial
 from typing import Annotated, TypeVar
@@ -18,6 +19,7 @@ from pinhaven.accounts.token_cache import tokens_of
 from pinhaven.context import AppContext
 from pinhaven.errors import Forbidden, InvalidInput, Unauthorized
 from pinhaven.pagination import DEFAULT_PAGE_SIZE, PageParams, bind_request, bookmark_key
+from pinhaven.safety import ratelimit as api_rate
 from pinhaven.text_rules import text_problem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -126,17 +128,19 @@ async def _token_viewer(request: Request, authorization: str) -> Viewer:
     ctx = ctx_of(request)
     tokens = tokens_of(ctx)
     viewer = accounts_service.cached_viewer(tokens=tokens, plaintext=token)
-    if viewer is not None:
-        return viewer
-    return await run_in_threadpool(
-        partial(
-            accounts_service.resolve_token,
-            read_sessions=ctx.read_sessions,
-            sessions=ctx.sessions,
-            tokens=tokens,
-            plaintext=token,
+    if viewer is None:
+        viewer = await run_in_threadpool(
+            partial(
+                accounts_service.resolve_token,
+                read_sessions=ctx.read_sessions,
+                sessions=ctx.sessions,
+                tokens=tokens,
+                plaintext=token,
+            )
         )
-    )
+    # The token's API allowance (429 over it; the numbers become X-RateLimit-* headers): safety/ratelimit.py
+    api_rate.take(ctx, request.state, hashlib.sha256(token.encode()).hexdigest())
+    return viewer
 
 
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]

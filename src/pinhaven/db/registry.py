@@ -28,6 +28,7 @@ def all_metadata() -> MetaData:
     import pinhaven.topics.models
     import pinhaven.pins.models
     import pinhaven.pins.products
+    import pinhaven.safety.models
     import pinhaven.ranking.models
     import pinhaven.search.text.models
     import pinhaven.search.visual.models

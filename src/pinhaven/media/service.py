@@ -193,9 +193,17 @@ def ingest_bytes(
     """Validate and normalise an upload, store its original, and return its (possibly shared) image row.
 
     `owner_id`: who uploads, for pins (see `register_upload`); None for pictures that are public anyway.
+    An owner's upload counts against their quotas (`safety.quotas`: 429 or 413 before any image work).
     """
+    from pinhaven.safety import quotas
+
+    if owner_id is not None:
+        quotas.check_upload(db=db, settings=settings, user_id=owner_id, size=len(data))
     prepared = prepare_upload(store=store, settings=settings, data=data)
-    return register_upload(db=db, prepared=prepared, owner_id=owner_id, store=store)[0]
+    image = register_upload(db=db, prepared=prepared, owner_id=owner_id, store=store)[0]
+    if owner_id is not None:
+        quotas.record_upload(db=db, user_id=owner_id, size=len(data))
+    return image
 
 
 def private_copy_key(sha256: str, owner_id: int) -> str:

@@ -33,6 +33,7 @@ from pinhaven.pins.board_pages import cached_board_page_json
 from pinhaven.pins.models import Pin
 from pinhaven.pins.present import page_json, pins_json, present_pin
 from pinhaven.pins.schemas import PinCreate, PinPage, PinRead, PinSave, PinUpdate
+from pinhaven.safety import quotas
 
 router = APIRouter(prefix="/v5", tags=["pins"])
 
@@ -162,10 +163,14 @@ def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base
         service.check_can_pin(db=reader, viewer=viewer, board_id=board_id)
     store = media_service.media_store(ctx)
     raw = service.media_source_bytes(ctx=ctx, media_source=body.media_source)
+    user_id = user_id_of(viewer)
+    with ctx.read_sessions() as reader:  # daily upload and storage quotas (safety/quotas.py): 429 / 413
+        quotas.check_upload(db=reader, settings=ctx.settings, user_id=user_id, size=len(raw))
     prepared = media_service.prepare_upload(store=store, settings=ctx.settings, data=raw)
     if parent_id is not None:
         access_pin(db=db, viewer=viewer, pin_id=parent_id)
     image, _ = media_service.register_upload(db=db, prepared=prepared, owner_id=viewer.user_id, store=store)
+    quotas.record_upload(db=db, user_id=user_id, size=len(raw))
     pin = service.create(
         db=db,
         viewer=viewer,

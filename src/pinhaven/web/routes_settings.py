@@ -1,4 +1,4 @@
-"""Settings: profile (with avatar upload), password, API tokens, sessions."""
+"""Settings: profile (with avatar upload), password, API tokens, sessions, usage."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import InvalidInput, PinhavenError
 from pinhaven.media import service as media_service
+from pinhaven.safety import quotas
 from pinhaven.text_rules import check_line, check_paragraph
 from pinhaven.web.forms import has_file, read_upload
 from pinhaven.web.session import SignedIn, current_session, end_session, start_session
@@ -180,3 +181,9 @@ def revoke_all_sessions(request: Request, db: DbSession, me: SignedIn) -> Respon
     response = RedirectResponse("/login", status_code=303)
     end_session(request, response, db)
     return response
+
+
+@router.get("/usage")
+def usage_page(request: Request, db: DbSession, ctx: Ctx, me: SignedIn) -> Response:
+    usage = quotas.usage(db=db, settings=ctx.settings, user_id=me.id)
+    return render(request, "settings/usage.html", {"tab": "usage", "usage": usage, "size": quotas.size_text})

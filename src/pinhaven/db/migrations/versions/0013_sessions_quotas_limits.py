@@ -1,5 +1,5 @@
 """sessions, quotas and API limits (issue 16 defects): user_sessions (server-side web sessions),
-anonymous_views (signed-out impressions counted once per visitor, pin and day)
+anonymous_views (signed-out impressions counted once per visitor, pin and day), upload_usage (daily quotas)
 
 Revision ID: 0013
 Revises: 0012
@@ -49,9 +49,21 @@ def upgrade() -> None:
     op.create_index(
         "ix_anonymous_views_pin_id_day_address", "anonymous_views", ["pin_id", "day", "address"], unique=False
     )
+    op.create_table(
+        "upload_usage",
+        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("uploads", sa.Integer(), nullable=False),
+        sa.Column("bytes", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_upload_usage_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "day", name=op.f("pk_upload_usage")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("upload_usage")
     op.drop_index("ix_anonymous_views_pin_id_day_address", table_name="anonymous_views")
     op.drop_index(op.f("ix_anonymous_views_day"), table_name="anonymous_views")
     op.drop_table("anonymous_views")
