@@ -54,6 +54,12 @@ def test_report_moderate_hide_and_restore_on_pages(
     assert mia.post(f"/moderation/cases/{case_id}", {"action": "hide", "note": "spam"}).status_code == 303
 
     assert ben.get(f"/pin/{pin_id}").status_code == 404
+    # Moderators still see the picture in the queue; nobody else gets it there.
+    assert "data-case-picture" in mia.get("/moderation?status=closed").text
+    picture = mia.get(f"/moderation/cases/{case_id}/picture")
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
+    assert picture.content[:2] == b"\xff\xd8" and "no-store" in picture.headers["cache-control"]
+    assert ben.get(f"/moderation/cases/{case_id}/picture").status_code == 403
     assert pin_id not in pin_ids(ben.get(f"/board/{board_id}").text)
     assert pin_id not in pin_ids(new_visitor().get("/u/ann/created").text)
     owner_view = ann.get(f"/pin/{pin_id}")

@@ -17,7 +17,7 @@ from pinhaven.accounts.scopes import session_viewer
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import InvalidInput, NotFound, PinhavenError
-from pinhaven.moderation import instance, roles, service
+from pinhaven.moderation import instance, preview, roles, service
 from pinhaven.moderation.kinds import KINDS, kind_of
 from pinhaven.moderation.state import ROLES, describe
 from pinhaven.text_rules import check_line, check_paragraph
@@ -136,6 +136,14 @@ def queue_page(request: Request, db: DbSession, me: SignedIn, status: str = "ope
         "is_admin": roles.is_admin(me),
     }
     return render(request, "moderation/queue.html", context)
+
+
+@router.get("/moderation/cases/{case_id}/picture")
+def case_picture(db: DbSession, ctx: Ctx, me: SignedIn, case_id: str) -> Response:
+    """The reported pin's picture for moderators, whatever its state (private, never cached)."""
+    roles.require_moderator(me)
+    data = preview.case_picture(ctx, db=db, case=service.get_case(db=db, case_id=parse_id(case_id)))
+    return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/moderation/cases/{case_id}")
