@@ -20,7 +20,6 @@ import hmac
 import json
 import random
 import re
-import threading
 import time
 import zlib
 from collections.abc import Sequence
@@ -88,10 +87,47 @@ class PoolAd:
 
 @dataclass
 class Pool:
+    """The eligible ads, their embedding matrix, and the per-ad numbers as arrays (vectorised serving)."""
+
     ads: list[PoolAd]
     matrix: np.ndarray
     loaded_at: float
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    bids: np.ndarray = field(init=False)
+    cpm: np.ndarray = field(init=False)
+    budgets: np.ndarray = field(init=False)  # NaN: no daily budget
+    spent: np.ndarray = field(init=False)
+    clicks: np.ndarray = field(init=False)
+    impressions: np.ndarray = field(init=False)
+    ad_ids: np.ndarray = field(init=False)
+    placements: dict[str, np.ndarray] = field(init=False)
+    by_keyword: dict[str, list[int]] = field(init=False)
+    by_interest: dict[str, list[int]] = field(init=False)
+    by_pin: dict[int, list[int]] = field(init=False)
+    by_ad: dict[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        ads = self.ads
+        self.bids = np.array([a.bid_micro for a in ads], dtype=np.float64)
+        self.cpm = np.array([a.billable_event == auction.CPM for a in ads], dtype=bool)
+        self.budgets = np.array(
+            [np.nan if a.budget_micro is None else a.budget_micro for a in ads], dtype=np.float64
+        )
+        self.spent = np.array([a.spent_today for a in ads], dtype=np.float64)
+        self.clicks = np.array([a.clicks for a in ads], dtype=np.float64)
+        self.impressions = np.array([a.impressions for a in ads], dtype=np.float64)
+        self.ad_ids = np.array([a.ref.ad_id for a in ads], dtype=np.int64)
+        self.placements = {
+            surface: np.array([a.placement in allowed for a in ads], dtype=bool)
+            for surface, allowed in SURFACE_PLACEMENTS.items()
+        }
+        self.by_keyword, self.by_interest, self.by_pin, self.by_ad = {}, {}, {}, {}
+        for i, a in enumerate(ads):
+            for word in a.keywords:
+                self.by_keyword.setdefault(word, []).append(i)
+            for interest in a.interests:
+                self.by_interest.setdefault(interest, []).append(i)
+            self.by_pin.setdefault(a.pin_id, []).append(i)
+            self.by_ad[a.ref.ad_id] = i
 
 
 def forget_pool(ctx: AppContext) -> None:
@@ -230,23 +266,35 @@ def slot_positions(organic_count: int, every: int) -> list[int]:
 
 
 def relevance(pool: Pool, context: Context) -> np.ndarray:
+    """Relevance of every pooled ad to the context, 0-1 (see the module docstring)."""
     if not pool.ads:
         return np.zeros(0, dtype=np.float32)
-    scores = np.clip(pool.matrix @ embed(context.text), 0.0, 1.0)
-    context_words = set(words(context.text))
-    for i, ad in enumerate(pool.ads):
-        if ad.keywords and context_words:
-            matched = len(ad.keywords & context_words) / len(ad.keywords)
-            if matched:
-                scores[i] = max(scores[i], 0.5 + 0.5 * matched)
-        if ad.interests and context.interests & ad.interests:
+    vector = embed(context.text)
+    nonzero = np.flatnonzero(vector)
+    # A context has few words, so its vector few non-zero dimensions: multiplying only those columns avoids a
+    # BLAS call (whose threads cost more than the work on a busy 2-core box: 8 ms vs 0.3 ms at 10k ads).
+    dots = (
+        (pool.matrix[:, nonzero] * vector[nonzero]).sum(axis=1) if len(nonzero) < 64 else pool.matrix @ vector
+    )
+    scores = np.clip(dots.astype(np.float64), 0.0, 1.0)
+    matched: dict[int, int] = {}
+    for word in set(words(context.text)):
+        for i in pool.by_keyword.get(word, ()):
+            matched[i] = matched.get(i, 0) + 1
+    for i, n in matched.items():
+        scores[i] = max(scores[i], 0.5 + 0.5 * n / len(pool.ads[i].keywords))
+    for interest in context.interests:
+        for i in pool.by_interest.get(interest, ()):
             scores[i] = max(scores[i], 0.6)
     return scores
 
 
+SHORTLIST = 64  # candidates handed to the auction: the best by score (prices depend only on the top k + 1)
+
+
 def candidates_for(
     ctx: AppContext,
-    db: Session,
+    db: Session | None,
     *,
     pool: Pool,
     viewer: Viewer,
@@ -254,50 +302,59 @@ def candidates_for(
     rng: random.Random,
     now: datetime | None = None,
 ) -> list[auction.Candidate]:
-    """Eligible, relevant, paced and frequency-capped candidates with their pCTR."""
+    """Eligible, relevant, paced and frequency-capped candidates with their pCTR, best first (vectorised)."""
     settings = ctx.settings
+    if not pool.ads:
+        return []
     moment = now or utcnow()
     seconds = (moment - moment.replace(hour=0, minute=0, second=0, microsecond=0)).total_seconds()
-    seen_today = _impressions_today(db, viewer.user_id, moment) if viewer.user_id is not None else {}
-    scores = relevance(pool, context)
-    model = ctx.services.get(MODEL_KEY)
+    rel = relevance(pool, context)
+    keep = pool.placements[context.surface] & (rel >= settings.ads_relevance_floor) & (pool.bids > 0)
+    for pin_id in context.exclude_pin_ids:
+        for i in pool.by_pin.get(pin_id, ()):
+            keep[i] = False
+    if viewer.user_id is not None and db is not None:
+        for ad_id, seen in _impressions_today(db, viewer.user_id, moment).items():
+            at = pool.by_ad.get(ad_id)
+            if at is None:
+                continue
+            caps = [c for c in (pool.ads[at].frequency_cap, settings.ads_frequency_cap_per_day) if c > 0]
+            if caps and seen >= min(caps):
+                keep[at] = False
+    # Pacing: each ad group joins with its probability (spend rate vs budget); NaN budget = always.
+    ahead = min(1.0, (seconds + pacing.DEFAULT_HORIZON_SECONDS) / pacing.DAY_SECONDS)
+    window = pool.budgets * pacing.DEFAULT_HORIZON_SECONDS / pacing.DAY_SECONDS
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.clip((pool.budgets * ahead - pool.spent) / window, 0.0, 1.0)
+    p = np.where(np.isnan(pool.budgets), 1.0, np.where(pool.spent >= pool.budgets, 0.0, p))
+    draws = np.random.default_rng(rng.getrandbits(63)).random(len(pool.ads))
+    keep &= (p >= 1.0) | (draws < p)
     prior = pctr.Prior()
-    placements = SURFACE_PLACEMENTS[context.surface]
-    out = []
-    for i, ad in enumerate(pool.ads):
-        if ad.placement not in placements or ad.pin_id in context.exclude_pin_ids:
-            continue
-        rel = float(scores[i])
-        if rel < settings.ads_relevance_floor:
-            continue
-        cap = (
-            min(c for c in (ad.frequency_cap, settings.ads_frequency_cap_per_day) if c > 0)
-            if (ad.frequency_cap > 0 or settings.ads_frequency_cap_per_day > 0)
-            else 0
+    alpha = prior.ctr * prior.strength
+    ctr = (pool.clicks + alpha) / (pool.impressions + prior.strength)
+    score = np.where(pool.cpm, pool.bids / 1000.0, pool.bids * ctr)
+    index = np.nonzero(keep & (score > 0))[0]
+    if len(index) > SHORTLIST:
+        index = index[np.argpartition(-score[index], SHORTLIST - 1)[:SHORTLIST]]
+    model = ctx.services.get(MODEL_KEY)
+    if model is not None and len(index):
+        rows = [pctr.features(clicks=int(pool.clicks[i]), impressions=int(pool.impressions[i]),
+                              relevance=float(rel[i]), surface=context.surface, position=0, prior=prior)
+                for i in index]  # fmt: skip
+        predicted = dict(zip(index.tolist(), model.predict(rows), strict=True))
+    else:
+        predicted = {int(i): float(ctr[i]) for i in index}
+    return [
+        auction.Candidate(
+            ad_id=pool.ads[i].ref.ad_id,
+            bid_micro=pool.ads[i].bid_micro,
+            billable_event=pool.ads[i].billable_event,
+            pctr=predicted[i],
+            relevance=float(rel[i]),
+            advertiser_id=pool.ads[i].advertiser_id,
         )
-        if cap and seen_today.get(ad.ref.ad_id, 0) >= cap:
-            continue
-        if not pacing.participates(
-            rng, budget_micro=ad.budget_micro, spent_micro=ad.spent_today, seconds_into_day=seconds
-        ):
-            continue
-        p = prior.predict(ad.clicks, ad.impressions)
-        if model is not None:
-            p = model.predict(
-                [pctr.features(clicks=ad.clicks, impressions=ad.impressions, relevance=rel,
-                               surface=context.surface, position=0, prior=prior)]
-            )[0]  # fmt: skip
-        out.append(
-            auction.Candidate(
-                ad_id=ad.ref.ad_id,
-                bid_micro=ad.bid_micro,
-                billable_event=ad.billable_event,
-                pctr=p,
-                relevance=rel,
-                advertiser_id=ad.advertiser_id,
-            )
-        )
-    return out
+        for i in (int(j) for j in index)
+    ]
 
 
 def _impressions_today(db: Session, user_id: int, moment: datetime) -> dict[int, int]:
