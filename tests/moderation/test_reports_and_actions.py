@@ -230,3 +230,26 @@ def test_a_suspended_persons_comments_disappear(
     )
     assert suspended.status_code == 200
     assert client.get(f"/ext/v1/pins/{pin_id}/comments", headers=alice.headers).json()["items"] == []
+
+
+def test_hidden_board_takes_its_pins_along(
+    ctx: AppContext, client: TestClient, alice: Account, bob: Account, mod: Account
+) -> None:
+    board_id = board(client, alice, "Coast")
+    other = board(client, alice, "Kitchens")
+    on_it = pin(client, alice, board_id, seed=11, title="Lighthouse")
+    elsewhere = pin(client, alice, other, seed=12, title="Lighthouse tiles")
+    hidden = client.post(
+        "/ext/v1/moderation/actions",
+        json={"object_type": "board", "object_id": board_id, "action": "hide"},
+        headers=mod.headers,
+    )
+    assert hidden.status_code == 200 and hidden.json()["state"] == "hidden"
+    assert client.get(f"/v5/boards/{board_id}", headers=bob.headers).status_code == 404
+    assert client.get(f"/v5/boards/{board_id}/pins", headers=bob.headers).status_code == 404
+    assert client.get(f"/ext/v1/pins/{on_it}", headers=bob.headers).status_code == 404
+    listed = client.get("/ext/v1/users/alice/boards", headers=bob.headers)
+    assert {b["id"] for b in listed.json()["items"]} == {other}
+    found = surfaces(ctx, client, bob, other, "alice", elsewhere)
+    assert on_it not in found["search"] and on_it not in found["profile"] and elsewhere in found["search"]
+    assert client.get(f"/v5/boards/{board_id}", headers=alice.headers).status_code == 200  # the owner's view
