@@ -237,6 +237,16 @@ from pinhaven.ranking.cli import ranker_app  # noqa: E402
 app.add_typer(ranker_app, name="ranker")
 app.add_typer(experiments_app, name="experiments")
 
+# Topics: `pinhaven topics list | add | edit | hide | show | import | export | assign` (pinhaven.topics).
+from pinhaven.topics.cli import topics_app  # noqa: E402
+
+app.add_typer(topics_app, name="topics")
+
+# OCR: `pinhaven ocr read [--missing|--all]` (pinhaven.ocr).
+from pinhaven.ocr.cli import ocr_app  # noqa: E402
+
+app.add_typer(ocr_app, name="ocr")
+
 # Promoted pins: `pinhaven ads train-pctr`, `pinhaven ads report` (pinhaven.ads).
 from pinhaven.ads.cli import ads_app  # noqa: E402
 
@@ -246,11 +256,6 @@ app.add_typer(ads_app, name="ads")
 from pinhaven.notifications.cli import notifications_app  # noqa: E402
 
 app.add_typer(notifications_app, name="notifications")
-
-# Topics: `pinhaven topics list | add | edit | hide | show | import | export | assign` (pinhaven.topics).
-from pinhaven.topics.cli import topics_app  # noqa: E402
-
-app.add_typer(topics_app, name="topics")
 
 if __name__ == "__main__":
     app()

@@ -127,3 +127,31 @@ def test_stored_text_joins_the_search_document_on_every_backend(ctx: AppContext,
         assert rows[0]["alt_text"] == "A card Believe in yourself"
         stored = db.get(ImageText, image_id)
         assert stored is not None and stored.lines is not None and stored.lines[0]["text"] == "Believe in"
+
+
+def test_backfill_command_reads_images_stored_before_ocr(
+    client: TestClient, ctx: AppContext, alice: Account
+) -> None:
+    from typer.testing import CliRunner
+
+    from pinhaven.cli import app
+
+    board_id = board(client, alice, "Old pins")
+    created = pin(client, alice, board_id, text_picture(["Vintage travel poster"]))
+    drain(ctx, kinds=["media.process", "search.index_pin"])  # the image is ready; no OCR job ran
+    env = {
+        "PINHAVEN_DATA_DIR": str(ctx.settings.data_dir),
+        "PINHAVEN_DATABASE_URL": ctx.settings.database_url,
+        "PINHAVEN_SECRET_KEY": ctx.settings.secret_key,
+    }
+    result = CliRunner().invoke(app, ["ocr", "read"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("1 images read, 1 with text")
+    drain(ctx, kinds=["search.index_pin"])
+    assert search(client, alice, "poster") == [created["id"]]
+    assert (
+        CliRunner()
+        .invoke(app, ["ocr", "read"], env=env)
+        .output.strip()
+        .endswith("0 images read, 0 with text")
+    )

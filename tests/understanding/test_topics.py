@@ -135,6 +135,9 @@ def test_topic_pages_and_search_filter_respect_privacy(
     assert set(search(alice, q="beach", topic="travel")) == expected | {str(hidden)}
     assert search(bob, q="beach", topic="tattoos") == []
     assert client.get("/ext/v1/search/pins", params={"q": "beach", "topic": "nope"}).status_code == 404
+    page = client.get("/search", params={"q": "beach", "topic": "travel"}).text  # the search page's filter
+    assert 'data-topic-current="travel"' in page and f'/pin/{shown}"' in page and f"/pin/{hidden}" not in page
+    assert "topic=tattoos" in client.get("/search", params={"q": "beach"}).text
 
 
 def test_owner_corrects_topics_on_the_pin_page(

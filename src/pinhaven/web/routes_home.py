@@ -52,6 +52,7 @@ def search_page(
     tab: Annotated[Literal["pins", "looks", "boards", "people"], Query()] = "pins",
     bookmark: Bookmark = None,
     partial: int = 0,
+    topic: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """Full-text + semantic pin search over what the viewer may see, with boards and people tabs, and
     with CLIP a "Looks like" tab: pins whose picture matches the words (text → image)."""
@@ -70,9 +71,15 @@ def search_page(
     if q:
         try:
             if tab == "pins":
+                from pinhaven.topics.service import get_by_slug, list_topics
+
+                # Topic filter (pinhaven.topics): one top topic's chips under the tabs; unknown → 404.
+                context["topics"] = [t for t in list_topics(db=db) if t.parent_slug is None]
+                context["topic"] = get_by_slug(db=db, slug=topic) if topic else None
                 found = text_search.search_pins(
-                    db=db, viewer=viewer, query=q, page=PageParams(page_size=GRID_PAGE, bookmark=bookmark)
-                )
+                    db=db, viewer=viewer, query=q, page=PageParams(page_size=GRID_PAGE, bookmark=bookmark),
+                    topic=topic or None,
+                )  # fmt: skip
                 result = found
                 context["total"], context["corrected"] = found.total_estimate, found.corrected_query
             elif tab == "looks":
