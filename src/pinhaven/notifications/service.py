@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -331,8 +332,16 @@ def _me(viewer: Viewer) -> int:
 
 
 def _visible_clause(db: Session, viewer: Viewer, user_id: int) -> ColumnElement[bool]:
+    """Items the viewer may read now (see `_visible_items`), minus the types it turned off in the app."""
+    return _visible_items(viewer, user_id, tuple(sorted(_disabled(db, user_id, "in_app"))))
+
+
+@lru_cache(maxsize=2048)
+def _visible_items(viewer: Viewer, user_id: int, hidden: tuple[str, ...]) -> ColumnElement[bool]:
     """Items the viewer may read now: about a pin it may see (wherever the pin is now), about a board it may
-    see, or about neither. Correlated EXISTS probes: one primary-key lookup per item, whatever the pin count."""
+    see, or about neither. Correlated EXISTS probes: one primary-key lookup per item, whatever the pin count.
+    Cached per (viewer, types turned off): building the expression costs more than running it (the values
+    are the viewer's own, so a cached clause never serves anyone else)."""
     pin_visible = exists(
         select(Pin.id)
         .join(Board, Board.id == Pin.board_id)
@@ -360,9 +369,8 @@ def _visible_clause(db: Session, viewer: Viewer, user_id: int) -> ColumnElement[
         or_(Notification.object_type.not_in(("comment", "reply")), comment_exists),
         or_(Notification.object_type != "invitation", not_revoked),
     )
-    hidden = _disabled(db, user_id, "in_app")
     if hidden:
-        clause = and_(clause, Notification.type.not_in(sorted(hidden)))
+        clause = and_(clause, Notification.type.not_in(hidden))
     return clause
 
 
