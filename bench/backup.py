@@ -1,8 +1,9 @@
 """Backup and restore benchmark: `pinhaven backup` of a SQLite instance, a resumed (incremental) run, restore.
 
 Builds an instance with `--pictures` distinct 800×600 pictures (their originals in the local media store;
-variants not rendered) and `--pins` pins (inserted in bulk), then times: a full backup, a second run on the same folder (everything
-already copied: the snapshot and the listing only), and a restore into a new folder (checksums verified).
+variants not rendered) and `--pins` pins (inserted in bulk), then times: a full backup, a second run on the
+same folder (everything already copied: the snapshot and the listing only), and a restore into a new folder
+(checksums verified).
 
   .venv/bin/python bench/backup.py                        # 300 pictures, 10,000 pins
   .venv/bin/python bench/backup.py --pictures 1000
