@@ -253,3 +253,22 @@ def test_hidden_board_takes_its_pins_along(
     found = surfaces(ctx, client, bob, other, "alice", elsewhere)
     assert on_it not in found["search"] and on_it not in found["profile"] and elsewhere in found["search"]
     assert client.get(f"/v5/boards/{board_id}", headers=alice.headers).status_code == 200  # the owner's view
+
+
+def test_report_flood_is_refused_with_429(
+    ctx: AppContext, client: TestClient, alice: Account, bob: Account
+) -> None:
+    from pinhaven.moderation.ratelimit import SERVICE_KEY, ReportLimiter
+
+    ctx.services[SERVICE_KEY] = ReportLimiter(per_hour=2)
+    boards = [board(client, alice, f"Board {n}") for n in range(3)]
+    answers = [
+        client.post(
+            "/ext/v1/reports",
+            json={"object_type": "board", "object_id": b, "reason": "spam"},
+            headers=bob.headers,
+        )
+        for b in boards
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[2].headers["Retry-After"] and set(answers[2].json()) == {"code", "message"}

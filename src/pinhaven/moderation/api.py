@@ -14,6 +14,7 @@ from pinhaven.deps import Ctx, DbSession, Scopes
 from pinhaven.errors import NotFound
 from pinhaven.moderation import instance, roles, service
 from pinhaven.moderation.present import present_action, present_case, present_invite, present_report
+from pinhaven.moderation.ratelimit import report_limiter
 from pinhaven.moderation.schemas import (
     ActionCreate,
     ActionPage,
@@ -35,8 +36,9 @@ Writer = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
 
 
 @router.post("/reports", response_model=ReportRead, status_code=201)
-def create_report(db: DbSession, viewer: Writer, body: ReportCreate) -> ReportRead:
-    """Report a pin, board or person you can see (reason from a fixed list, optional note)."""
+def create_report(db: DbSession, ctx: Ctx, viewer: Writer, body: ReportCreate) -> ReportRead:
+    """Report a pin, board, comment or person you can see (reason from a fixed list, optional note)."""
+    report_limiter(ctx).check(roles.viewer_user(db=db, viewer=viewer).id)
     row = service.report(
         db=db,
         viewer=viewer,

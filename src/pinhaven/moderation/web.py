@@ -19,6 +19,7 @@ from pinhaven.deps import Ctx, DbSession
 from pinhaven.errors import InvalidInput, NotFound, PinhavenError
 from pinhaven.moderation import instance, preview, roles, service
 from pinhaven.moderation.kinds import KINDS, kind_of
+from pinhaven.moderation.ratelimit import report_limiter
 from pinhaven.moderation.state import ROLES, describe
 from pinhaven.text_rules import check_line, check_paragraph
 from pinhaven.web.forms import checked
@@ -66,6 +67,7 @@ def report_page(request: Request, db: DbSession, me: SignedIn, type: str = "", i
 def send_report(
     request: Request,
     db: DbSession,
+    ctx: Ctx,
     me: SignedIn,
     object_type: Line = "",
     object_id: Line = "",
@@ -74,6 +76,7 @@ def send_report(
 ) -> Response:
     parsed = parse_id(object_id)
     try:
+        report_limiter(ctx).check(me.id)
         service.report(
             db=db,
             viewer=session_viewer(me.id),
