@@ -90,6 +90,7 @@ def test_the_cli_import_reports_the_refused_entries(ctx: AppContext, alice: Acco
     report = tmp_path / "report.csv"
     args = ["import", str(archive), "--user", "alice", "--data-dir", str(ctx.settings.data_dir)]
     result = CliRunner().invoke(cli, [*args, "--report", str(report)], env=env)
+    assert "1 row(s) failed; their reasons are in the report" in result.output, result.output
     assert "/abs.jpg" in report.read_text() and UNSAFE_PATH in report.read_text()
     assert _boards(ctx, alice.user.id) == {"evil"}
 
