@@ -51,6 +51,12 @@ def search(client: TestClient, account: Account, words: str) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
+def feed(client: TestClient, account: Account) -> list[str]:
+    response = client.get("/ext/v1/feed/home", headers=account.headers)
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
 def test_deactivation_hides_everything_until_the_person_logs_in_again(
     client: TestClient, app: FastAPI, ctx: AppContext, alice: Account, bob: Account
 ) -> None:
@@ -69,6 +75,7 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
     drain(ctx)
     assert client.get(f"/v5/pins/{bobs_pin}", headers=bob.headers).json()["save_count"] == 1
     assert search(client, bob, "zinnia") == [mine]
+    assert mine in feed(client, bob)
 
     assert client.post("/ext/v1/me/deactivate", headers=alice.headers).status_code == 200
     drain(ctx)
@@ -78,6 +85,7 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
         assert client.get(f"/ext/v1/boards/{public}", headers=headers).status_code == 404
         assert client.get("/ext/v1/users/alice", headers=headers).status_code == 404
     assert search(client, bob, "zinnia") == []
+    assert mine not in feed(client, bob)
     people = client.get("/ext/v1/search/people", params={"q": "alice"}, headers=bob.headers)
     assert people.status_code == 200 and people.json()["items"] == []
     assert client.get("/ext/v1/users/bob/followers").json()["items"] == []
@@ -91,6 +99,7 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
     assert client.get(f"/ext/v1/pins/{mine}").status_code == 200
     assert client.get("/ext/v1/users/alice").status_code == 200
     assert search(client, bob, "zinnia") == [mine]
+    assert mine in feed(client, bob)
     people = client.get("/ext/v1/search/people", params={"q": "alice"}, headers=bob.headers).json()["items"]
     assert [p["username"] for p in people] == ["alice"]
     assert client.get(f"/v5/pins/{bobs_pin}", headers=bob.headers).json()["save_count"] == 1
