@@ -181,10 +181,11 @@ from pinhaven.accounts.lifecycle_cli import register as register_lifecycle  # no
 
 register_lifecycle(users_app)
 
-# Quotas: `pinhaven users usage [USERNAME]` (pinhaven.safety).
-from pinhaven.safety.cli import usage_command  # noqa: E402
+# Quotas and sessions: `pinhaven users usage [USERNAME]`, `pinhaven users logout NAME` (pinhaven.safety).
+from pinhaven.safety.cli import logout_command, usage_command  # noqa: E402
 
 users_app.command("usage")(usage_command)
+users_app.command("logout")(logout_command)  # `pinhaven users logout NAME [--tokens]`
 
 # Backups: `pinhaven backup --out FOLDER`, `pinhaven restore FOLDER` (defined in pinhaven.backup).
 from pinhaven.backup.cli import backup_command, restore_command  # noqa: E402

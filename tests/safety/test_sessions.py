@@ -226,3 +226,32 @@ def test_logout_on_one_host_is_seen_at_once_on_another(two_hosts: tuple[AppConte
     assert known and ref is not None
     web_a.post("/logout")
     assert not _signed_in(app_b, cookie)
+
+
+def test_an_operator_ends_someones_sessions_and_tokens_from_the_cli(
+    ctx: AppContext, app: FastAPI, client: TestClient, ann: WebClient
+) -> None:
+    from typer.testing import CliRunner
+
+    from pinhaven.cli import app as cli
+
+    cookie = _cookie(ann)
+    with session_scope(ctx.sessions) as db:
+        from pinhaven.accounts.service import create_token, get_by_username
+
+        user = get_by_username(db=db, username="ann")
+        assert user is not None
+        _, token = create_token(db=db, user=user, name="script")
+    env = {
+        "PINHAVEN_DATABASE_URL": ctx.settings.database_url,
+        "PINHAVEN_SECRET_KEY": ctx.settings.secret_key,
+        "PINHAVEN_WORKER_THREADS": "0",
+        "PINHAVEN_SEMANTIC_SEARCH": "0",
+    }
+    args = ["users", "logout", "ann", "--data-dir", str(ctx.settings.data_dir)]
+    result = CliRunner().invoke(cli, [*args, "--tokens"], env=env)
+    assert result.exit_code == 0 and "ended 1 session(s) of ann, revoked 1 token(s)" in result.output
+    assert not _signed_in(app, cookie)
+    assert client.get("/v5/user_account", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    missing = CliRunner().invoke(cli, ["users", "logout", "nobody", *args[3:]], env=env)
+    assert missing.exit_code == 1 and "no user named" in missing.output

@@ -51,3 +51,31 @@ def usage_command(
             _limit(usage.storage_bytes, usage.storage_limit, size=True),
         )
     Console(width=120).print(table)
+
+
+def logout_command(
+    username: Annotated[str, typer.Argument(help="Whose sessions to end.")],
+    tokens: Annotated[bool, typer.Option("--tokens", help="Revoke their API tokens too.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """End every web session of a user (a stolen cookie, a suspended account); with --tokens, their API tokens."""
+    from pinhaven.accounts import service as accounts_service
+    from pinhaven.accounts import sessions
+    from pinhaven.cli import context_for, fail
+    from pinhaven.db.engine import session_scope
+
+    ctx = context_for(data_dir)
+    with session_scope(ctx.sessions) as db:
+        user = accounts_service.get_by_username(db=db, username=username)
+        if user is None:
+            raise fail(f"no user named {username!r}")
+        ended = sessions.revoke_all(db=db, user_id=user.id)
+        revoked = 0
+        if tokens:
+            for token in accounts_service.list_tokens(db=db, user=user):
+                if token.revoked_at is None:
+                    accounts_service.revoke_token(db=db, user=user, token_id=token.id)
+                    revoked += 1
+    typer.echo(
+        f"ended {ended} session(s) of {username}" + (f", revoked {revoked} token(s)" if tokens else "")
+    )
