@@ -76,6 +76,9 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
     assert client.get(f"/v5/pins/{bobs_pin}", headers=bob.headers).json()["save_count"] == 1
     assert search(client, bob, "zinnia") == [mine]
     assert mine in feed(client, bob)
+    picture = client.get(f"/ext/v1/pins/{mine}").json()["media"]["images"]["originals"]["url"]
+    picture = picture.split("testserver", 1)[-1]
+    assert client.get(picture).status_code == 200
 
     assert client.post("/ext/v1/me/deactivate", headers=alice.headers).status_code == 200
     drain(ctx)
@@ -86,6 +89,9 @@ def test_deactivation_hides_everything_until_the_person_logs_in_again(
         assert client.get("/ext/v1/users/alice", headers=headers).status_code == 404
     assert search(client, bob, "zinnia") == []
     assert mine not in feed(client, bob)
+    assert (
+        client.get(picture).status_code == 404 and client.get(picture, headers=bob.headers).status_code == 404
+    )
     people = client.get("/ext/v1/search/people", params={"q": "alice"}, headers=bob.headers)
     assert people.status_code == 200 and people.json()["items"] == []
     assert client.get("/ext/v1/users/bob/followers").json()["items"] == []
