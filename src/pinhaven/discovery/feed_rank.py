@@ -156,7 +156,7 @@ def generate(
     lap("source: same-board co-occurrence")
     candidates["visual"] = sources.visual_taste(visual_neighbours(ctx), seeds)
     lap("source: visual neighbours of the user's pins")
-    candidates.update(extra_sources(ctx, ranking, user_id=user_id, actions=hist.actions, now=now))
+    candidates.update(extra_sources(ctx, ranking, db=db, viewer=viewer, actions=hist.actions, now=now))
     lap("sources: als, interests")
     candidates["trending"] = cache.get("trending", 60.0, sources.trending_source(ctx))
     candidates["fresh"] = cache.get(

@@ -1,8 +1,9 @@
 """The learned candidate sources the home feed adds to its own: ALS collaborative filtering ("als") and
 multi-interest visual retrieval ("interests"), each switchable per experiment arm (`sources`).
 
-Both return ids only; the feed's privacy filter (boards.access) runs on every candidate afterwards, and
-each source is attributed in the feature log (`source_bits`) so its contribution can be measured.
+Both keep only pins the viewer may see (boards.access.visible_pin_ids: the visual index and ALS hold ids,
+not permissions), and the feed's own privacy filter runs on every candidate afterwards as well. Each
+source is attributed in the feature log (`source_bits`) so its contribution can be measured.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.boards.access import visible_pin_ids
 from pinhaven.context import AppContext
 from pinhaven.discovery.candidates import Action
 from pinhaven.discovery.service import visual_neighbours
@@ -23,9 +28,17 @@ SAVE_HALF_LIFE_DAYS = 14.0
 
 
 def extra_sources(
-    ctx: AppContext, ranking: RankingPlan, *, user_id: int, actions: Sequence[Action], now: datetime
+    ctx: AppContext,
+    ranking: RankingPlan,
+    *,
+    db: Session,
+    viewer: Viewer,
+    actions: Sequence[Action],
+    now: datetime,
 ) -> dict[str, list[tuple[int, float]]]:
-    """{source: [(pin_id, score)]} for the sources the plan leaves on."""
+    """{source: [(pin_id, score)]} for the sources the plan leaves on, visible pins only."""
+    assert viewer.user_id is not None
+    user_id = viewer.user_id
     out: dict[str, list[tuple[int, float]]] = {}
     acted = {a.pin_id for a in actions}
     if ranking.source_enabled("als"):
@@ -37,4 +50,6 @@ def extra_sources(
                 recency = 0.5 ** (max(now.timestamp() - a.at, 0.0) / 86400.0 / SAVE_HALF_LIFE_DAYS)
                 saves[a.pin_id] = saves.get(a.pin_id, 0.0) + recency
         out["interests"] = interest_candidates(visual_neighbours(ctx), saves)
-    return out
+    proposed = {p for items in out.values() for p, _ in items}
+    visible = visible_pin_ids(db=db, viewer=viewer, pin_ids=proposed) if proposed else set()
+    return {name: [(p, s) for p, s in items if p in visible] for name, items in out.items()}
