@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts import service as accounts_service
@@ -80,8 +81,18 @@ def _case_for(db: Session, object_type: str, object_id: int, owner_id: int | Non
     )
     if case is None:
         case = ModerationCase(object_type=object_type, object_id=object_id, owner_id=owner_id, report_count=0)
-        db.add(case)
-        db.flush()
+        try:
+            with db.begin_nested():  # two first reports at once (PostgreSQL, MariaDB): one case wins
+                db.add(case)
+        except IntegrityError:
+            found = db.scalar(
+                select(ModerationCase).where(
+                    ModerationCase.object_type == object_type, ModerationCase.object_id == object_id
+                )
+            )
+            if found is None:
+                raise
+            case = found
     return case
 
 
