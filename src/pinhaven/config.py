@@ -110,7 +110,6 @@ class Settings:
     max_pixels: int = 50_000_000
     max_request_bytes: int = 32 * 1024 * 1024  # base64 of a max upload plus JSON around it
     decode_pixel_budget: int = 100_000_000  # pixels decoded at once in this process (media/decode_budget.py)
-    decode_pixel_budget: int = 100_000_000  # pixels decoded at once in this process (media/decode_budget.py)
     fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     fetch_timeout_seconds: float = 10.0
     fetch_max_bytes: int = 20 * 1024 * 1024
@@ -216,7 +215,6 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "max_upload_bytes": int,
     "max_pixels": int,
     "max_request_bytes": int,
-    "decode_pixel_budget": int,
     "decode_pixel_budget": int,
     "fetch_allow_networks": _networks,
     "fetch_timeout_seconds": float,
@@ -371,8 +369,6 @@ SETTINGS_DOC: dict[str, str] = {
     "max_upload_bytes": "Largest accepted image upload, in bytes (413 above it).",
     "max_pixels": "Largest accepted image, in pixels (width × height), checked before decoding.",
     "max_request_bytes": "Largest accepted request body, in bytes (413 above it).",
-    "decode_pixel_budget": "Pixels this process decodes at once across concurrent uploads and renders (the rest "
-    "wait their turn): bounds decode memory (~4–10 bytes a pixel at the peak). Default: two 50 MP images.",
     "decode_pixel_budget": "Pixels this process decodes at once across concurrent uploads and renders (the rest "
     "wait their turn): bounds decode memory (~4–10 bytes a pixel at the peak). Default: two 50 MP images.",
     "fetch_allow_networks": "Comma-separated CIDRs the URL fetcher may reach although private/loopback.",
