@@ -255,3 +255,29 @@ def test_an_operator_ends_someones_sessions_and_tokens_from_the_cli(
     assert client.get("/v5/user_account", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     missing = CliRunner().invoke(cli, ["users", "logout", "nobody", *args[3:]], env=env)
     assert missing.exit_code == 1 and "no user named" in missing.output
+
+
+def test_last_seen_is_stamped_in_the_background_when_stale(ctx: AppContext, alice: Account) -> None:
+    import time
+    from datetime import timedelta
+
+    from pinhaven.accounts.models import UserSession
+    from pinhaven.db.base import utcnow
+
+    with session_scope(ctx.sessions) as db:
+        user = db.get(type(alice.user), alice.user.id)
+        assert user is not None
+        row, cookie = web_sessions.create(db=db, secret_key=ctx.settings.secret_key, user=user)
+        row.last_seen_at = utcnow() - timedelta(hours=1)
+        session_id = row.id
+    assert web_sessions.resolve(ctx=ctx, cookie=cookie) is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with session_scope(ctx.sessions) as db:
+            seen = db.get(UserSession, session_id)
+            assert seen is not None
+            if utcnow() - seen.last_seen_at < timedelta(minutes=1):
+                break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("last_seen_at was not stamped")

@@ -17,6 +17,7 @@ import hmac
 import json
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.models import User, UserSession
@@ -149,7 +149,8 @@ def cached_session(*, ctx: AppContext, cookie: str | None) -> tuple[SessionRef |
 def resolve(*, ctx: AppContext, cookie: str | None) -> SessionRef | None:
     """The live session a cookie names (cache first, else one short read, then cached); None if it is not live.
 
-    Runs outside the request's own transaction. A stale `last_seen_at` is stamped in a short write of its own.
+    Runs outside the request's own transaction. A stale `last_seen_at` is stamped in a short write of its own,
+    on a background thread.
     """
     parsed = parse_cookie(secret_key=ctx.settings.secret_key, cookie=cookie)
     if parsed is None:
@@ -166,8 +167,8 @@ def resolve(*, ctx: AppContext, cookie: str | None) -> SessionRef | None:
         ref = SessionRef(session_id=row.id, user_id=row.user_id)
         remaining = (row.expires_at - utcnow()).total_seconds()
         stale = utcnow() - row.last_seen_at > LAST_SEEN_EVERY
-    if stale:
-        _record_seen(sessions=ctx.sessions, session_id=ref.session_id)
+    if stale:  # off the request's thread: it must never wait for (or hold up) the request's own writes
+        _SEEN_WRITER.submit(_record_seen, sessions=ctx.sessions, session_id=ref.session_id)
     cache.put(token_hash, ref, generation, remaining)
     return ref
 
@@ -179,6 +180,9 @@ def _live_row(*, db: Session, user_id: int, token_hash: str) -> UserSession | No
     return row
 
 
+_SEEN_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pinhaven-session-seen")
+
+
 def _record_seen(*, sessions: SessionFactory, session_id: int) -> None:
     """Stamp `last_seen_at` in its own short transaction (best effort: never fails the request)."""
     try:
@@ -186,7 +190,7 @@ def _record_seen(*, sessions: SessionFactory, session_id: int) -> None:
             db.execute(
                 sql_update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
             )
-    except SQLAlchemyError:
+    except Exception:  # best effort, on a background thread: log, never raise
         log.warning("could not record use of session %s", session_id, exc_info=True)
 
 
