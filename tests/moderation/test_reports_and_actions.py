@@ -272,3 +272,26 @@ def test_report_flood_is_refused_with_429(
     ]
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert answers[2].headers["Retry-After"] and set(answers[2].json()) == {"code", "message"}
+
+
+def test_hiding_a_pin_hides_its_saves_and_restore_brings_them_back(
+    ctx: AppContext, client: TestClient, alice: Account, bob: Account, mod: Account
+) -> None:
+    carol = make_account(ctx, "carol")
+    original = pin(client, alice, board(client, alice, "Coast"), seed=13, title="Lighthouse")
+    bobs_board = board(client, bob, "Saved")
+    saved = client.post(f"/v5/pins/{original}/save", json={"board_id": bobs_board}, headers=bob.headers)
+    assert saved.status_code == 201
+    save_id = saved.json()["id"]
+    assert client.get(f"/ext/v1/pins/{save_id}", headers=carol.headers).status_code == 200
+    for action, status in (("remove", 404), ("restore", 200)):
+        response = client.post(
+            "/ext/v1/moderation/actions",
+            json={"object_type": "pin", "object_id": original, "action": action},
+            headers=mod.headers,
+        )
+        assert response.status_code == 200
+        assert client.get(f"/ext/v1/pins/{save_id}", headers=carol.headers).status_code == status
+        assert client.get(f"/ext/v1/pins/{original}", headers=carol.headers).status_code == status
+        listed = client.get(f"/ext/v1/boards/{bobs_board}/pins", headers=carol.headers).json()["items"]
+        assert (save_id in {p["id"] for p in listed}) == (status == 200)

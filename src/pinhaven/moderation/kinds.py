@@ -40,6 +40,7 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {}
+MAX_SAVES_FOLLOWED = 100_000  # saves of one pin that a moderation action follows
 
 
 def register(kind: Kind) -> None:
@@ -72,13 +73,31 @@ def _pin_flags(db: Session, object_id: int) -> int:
     return int(db.scalar(select(Pin.moderation).where(Pin.id == object_id)) or 0)
 
 
+def _with_saves(db: Session, pin_id: int) -> list[int]:
+    """The pin and every save of it, saves of saves included: the same content wherever it was saved."""
+    found, seen, frontier = [pin_id], {pin_id}, [pin_id]
+    while frontier and len(found) < MAX_SAVES_FOLLOWED:
+        children: list[int] = []
+        for start in range(0, len(frontier), 900):
+            children += db.scalars(select(Pin.id).where(Pin.parent_pin_id.in_(frontier[start : start + 900])))
+        frontier = [c for c in children if c not in seen]
+        seen.update(frontier)
+        found += frontier
+    return found[:MAX_SAVES_FOLLOWED]
+
+
 def _pin_set(db: Session, object_id: int, add: int, clear: int) -> None:
-    pin = db.get(Pin, object_id)
-    if pin is None:
+    """Hide, remove or restore a pin together with its saves (a violation travels with every copy)."""
+    if db.get(Pin, object_id) is None:
         return
-    pin.moderation = _mask(pin.moderation or 0, add, clear)
+    ids = _with_saves(db, object_id)
+    boards: set[int] = set()
+    for start in range(0, len(ids), 900):
+        for pin in db.scalars(select(Pin).where(Pin.id.in_(ids[start : start + 900]))):
+            pin.moderation = _mask(pin.moderation or 0, add, clear)
+            boards.add(pin.board_id)
     db.flush()
-    note_board_content_changed(db=db, board_ids=[pin.board_id])
+    note_board_content_changed(db=db, board_ids=boards)
 
 
 def _pin_summary(db: Session, object_id: int) -> dict[str, Any]:
