@@ -47,6 +47,12 @@ DESCRIPTIONS = {
     "429": "Rate limited; see the Retry-After header",
     "503": "Overloaded or a component is unavailable; see the Retry-After header",
 }
+_INT = {"schema": {"type": "integer"}}
+RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "Requests this token may make in a moving minute", **_INT},
+    "X-RateLimit-Remaining": {"description": "Requests left in the current window", **_INT},
+}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", **_INT}}
 # Statuses a route's dependencies do not reveal: (method, path regex) → statuses.
 EXTRA_STATUSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", r"^/v5/boards$", ("409",)),
@@ -120,9 +126,17 @@ def _correct(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
             route = routes.get((method.upper(), path))
             if route is None:
                 continue
-            for status in sorted(_statuses(route, method.upper())):
+            statuses = _statuses(route, method.upper())
+            for status in sorted(statuses):
                 responses.setdefault(status, {"description": DESCRIPTIONS[status]})
                 responses[status].setdefault("content", error)
+            for status in ("429", "503"):
+                if status in responses:
+                    responses[status].setdefault("headers", {}).update(RETRY_AFTER)
+            if "401" in statuses:  # token requests carry the allowance (safety/ratelimit.py)
+                for status, response in responses.items():
+                    if status.startswith("2") or status == "429":
+                        response.setdefault("headers", {}).update(RATE_HEADERS)
     return schema
 
 

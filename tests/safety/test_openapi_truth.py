@@ -96,3 +96,9 @@ def test_a_chunked_body_over_the_limit_gets_413(client: TestClient, alice: Accou
     assert response.json()["code"] == 413
     small = client.post("/v5/boards", json={"name": "Fits"}, headers=alice.headers)
     assert small.status_code == 201
+
+
+def test_rate_limit_headers_are_documented(app: FastAPI) -> None:
+    operation = app.openapi()["paths"]["/v5/user_account"]["get"]
+    assert set(operation["responses"]["200"]["headers"]) == {"X-RateLimit-Limit", "X-RateLimit-Remaining"}
+    assert "Retry-After" in operation["responses"]["429"]["headers"]
