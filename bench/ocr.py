@@ -100,7 +100,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--per", type=int, default=10, help="pictures per condition")
-    parser.add_argument("--det-side", type=int, default=640)
+    parser.add_argument("--det-side", type=int, default=480)
     parser.add_argument("--seed", type=int, default=17)
     args = parser.parse_args()
     print(f"load average {os.getloadavg()}")

@@ -168,7 +168,7 @@ class Settings:
     ranking_train_interval_seconds: float = 21600.0  # scheduled label + train + promote-if-better (0: never)
     ranking_min_new_sessions: int = 500  # labelled feed sessions since the last model before retraining
     ocr_enabled: bool = True  # read text in new images (needs rapidocr-onnxruntime; off with a log line if absent)
-    ocr_det_side: int = 640  # px: longest side the text detector sees (smaller: faster, misses small text)
+    ocr_det_side: int = 480  # px: longest side the text detector sees (smaller: faster, misses small text)
     ocr_rec_model: str = ""  # empty: the shipped Chinese+Latin model; else a PaddleOCR recognition .onnx
     ocr_rec_keys: str = ""  # that model's character list (one per line), for other languages
     topics_auto: bool = True  # classify every new or edited pin into up to 3 topics (topics.assign_pin job)

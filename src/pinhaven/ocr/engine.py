@@ -5,7 +5,7 @@ Skipping pictures without text, cheapest first: `text_likelihood` looks at a 256
 many short, sharp, high-contrast strokes; a picture with almost no strong horizontal gradient — a sky, a
 soft photograph, a flat colour — is skipped in about a millisecond); then the text detector's network runs
 on a 320 px copy (a quarter of the pixels of a full pass) and too few pixels of its probability map look like
-text: no text. Only pictures that pass both get the full detection (at `det_side`, default 640 px) and the
+text: no text. Only pictures that pass both get the full detection (at `det_side`, default 480 px) and the
 recognition of each line.
 
 RapidOCR 1.4.4 ignores `det_limit_side_len` below 960 px with `limit_type: max` (it raises the limit to
@@ -99,7 +99,7 @@ class OcrEngine:
     def __init__(
         self,
         *,
-        det_side: int = 640,
+        det_side: int = 480,
         min_score: float = 0.5,
         threads: int = 1,
         rec_model: str = "",
