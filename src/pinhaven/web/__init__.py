@@ -14,7 +14,6 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from pinhaven.experiments import web as experiments_web
-from pinhaven.moderation import web as moderation_web
 from pinhaven.web import (
     routes_account,
     routes_auth,
@@ -23,6 +22,7 @@ from pinhaven.web import (
     routes_discovery,
     routes_home,
     routes_ingest,
+    routes_moderation,
     routes_pins,
     routes_profile,
     routes_settings,
@@ -44,9 +44,9 @@ for _module in (
     routes_account,
     routes_ingest,
     routes_discovery,
+    routes_moderation,  # report form, /moderation, /admin/settings, /settings/reports
 ):
     router.include_router(_module.router)
-router.include_router(moderation_web.router)  # report form, /moderation, /admin/settings, /settings/reports
 router.include_router(experiments_web.router)  # /admin/experiments (A/B experiments, ranking models)
 
 

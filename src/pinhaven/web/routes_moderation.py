@@ -1,5 +1,6 @@
-"""Pages: the "Report" form, the moderation queue (/moderation), the admin's instance settings
-(/admin/settings) and a person's reports and moderated content (/settings/reports).
+"""Pages of the moderation domain (pinhaven.moderation): the "Report" form, the moderation queue
+(/moderation), the admin's instance settings (/admin/settings) and a person's reports and moderated content
+(/settings/reports).
 
 Included in `pinhaven.web.router`, so every POST here is CSRF-checked like any other page.
 """
