@@ -86,6 +86,8 @@ def media_store(ctx: AppContext) -> MediaStore:
     store: MediaStore | None = ctx.services.get("media_store")
     if store is None:
         store = ctx.services.setdefault("media_store", open_media_store(ctx.settings))
+        # Every process that decodes (serve, worker) sizes the process's pixel budget from its settings.
+        decode_budget.configure(ctx.settings.decode_pixel_budget)
     return store
 
 
