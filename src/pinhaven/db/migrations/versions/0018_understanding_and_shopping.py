@@ -57,7 +57,9 @@ def upgrade() -> None:
         sa.Column("ordinal", sa.BigInteger(), nullable=False),
         sa.Column("source", sa.String(length=8), nullable=False),
         sa.Column("created_at", pinhaven.db.base.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["pin_id"], ["pins.id"], name=op.f("fk_pin_topics_pin_id_pins"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["pin_id"], ["pins.id"], name=op.f("fk_pin_topics_pin_id_pins"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["topic_slug"], ["topics.slug"], name=op.f("fk_pin_topics_topic_slug_topics"), ondelete="CASCADE"
         ),
