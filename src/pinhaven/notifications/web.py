@@ -119,6 +119,7 @@ async def stream(request: Request) -> Response:
         # The client leaving ends the stream at once (not at the next keep-alive write): a server shutting
         # down waits for open responses.
         gone = asyncio.ensure_future(_disconnected(request))
+        woken: asyncio.Future[float] | None = None
         try:
             yield "retry: 3000\n\n"
             while loop.time() < ends and not gone.done():
@@ -135,7 +136,10 @@ async def stream(request: Request) -> Response:
                     if not gone.done():
                         yield ": keep-alive\n\n"
         finally:
-            gone.cancel()
+            # (cancelled or not, no task of this stream may outlive it)
+            for task in (gone, woken):
+                if task is not None and not task.done():
+                    task.cancel()
             live.HUB.unsubscribe(listener)
 
     return StreamingResponse(
