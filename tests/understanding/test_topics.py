@@ -235,3 +235,21 @@ def test_admin_edits_the_taxonomy_from_the_cli(ctx: AppContext, tmp_path: Any) -
     )
     with session_scope(ctx.sessions) as db:
         assert service.get_by_slug(db=db, slug="stoneware").parent_slug == "ceramics"
+
+
+def test_cold_start_takes_pins_assigned_to_the_picked_topics(
+    ctx: AppContext, world: World, alice: Account, bob: Account
+) -> None:
+    from pinhaven.discovery.topics import set_interests
+
+    weekend = world.board(alice, "Weekend")  # neither the board nor the titles hold a picker word for food
+    loaves = [world.pin(alice, weekend, f"Banana bread loaf {i}") for i in range(4)]
+    misc = world.board(alice, "Misc")
+    for i in range(12):  # newer, unrelated pins
+        world.pin(alice, misc, f"thing {i}")
+    drain(ctx, kinds=["topics.assign_pin"])
+    with session_scope(ctx.sessions) as db:
+        assert main_topics(db=db, pin_ids=loaves) == dict.fromkeys(loaves, "food")
+        set_interests(db=db, user_id=bob.user.id, topics=["food", "travel", "art"])
+    first = [p.id for p in world.feed(bob, page_size=6).items]
+    assert set(loaves) <= set(first)
