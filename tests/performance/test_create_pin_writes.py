@@ -27,7 +27,7 @@ def test_the_picture_is_prepared_while_no_write_turn_is_held(
     prepare = media_service.prepare_upload
 
     def observed(**kwargs: Any) -> media_service.PreparedUpload:
-        held_during_image_work.append(queue._busy)  # any write transaction open in this process?
+        held_during_image_work.append(queue.busy)  # any write transaction open in this process?
         return prepare(**kwargs)
 
     monkeypatch.setattr(media_service, "prepare_upload", observed)

@@ -1,4 +1,4 @@
-"""SQLite write transactions queue in arrival order (db/sqlite_writer.py) and always hand their turn on:
+"""SQLite write transactions take turns (db/sqlite_writer.py) and always hand their turn on:
 after commit, rollback, a session closed without either, and across engines (processes) on one file."""
 
 from __future__ import annotations
@@ -93,30 +93,29 @@ def test_a_writer_that_waits_past_the_timeout_gets_database_is_locked(tmp_path: 
         connection.execute(text("INSERT INTO t (who) VALUES ('after')"))
 
 
-def test_turns_go_in_arrival_order(tmp_path: Path) -> None:
+def test_waiting_writers_all_go_once_the_holder_commits(tmp_path: Path) -> None:
     engine = engine_at(tmp_path / "d.db")
     holder = engine.connect()
     holder.begin()
-    order: list[int] = []
+    done: list[int] = []
 
     def write(n: int) -> None:
         with engine.begin() as connection:
-            order.append(n)
             connection.execute(text("INSERT INTO t (who) VALUES (:w)"), {"w": str(n)})
+        done.append(n)
 
-    threads = []
-    for n in range(6):
-        thread = threading.Thread(target=write, args=(n,))
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
         thread.start()
-        threads.append(thread)
-        deadline = time.monotonic() + 5
-        while queue(engine).waited < n + 1 and time.monotonic() < deadline:
-            time.sleep(0.005)  # each is in line before the next arrives
+    deadline = time.monotonic() + 5
+    while queue(engine).waited < 6 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert queue(engine).waited == 6 and done == []  # all in line behind the holder
     holder.commit()
     holder.close()
     for thread in threads:
         thread.join(10)
-    assert order == list(range(6))
+    assert sorted(done) == list(range(6))
 
 
 def test_engines_on_one_file_exclude_each_other(tmp_path: Path) -> None:
