@@ -183,6 +183,31 @@ def evaluate(
     }
 
 
+def training_scale(n: int, seed: int = 3) -> None:
+    """Training time on n synthetic impressions (planted: saves follow one source column), no database."""
+    from pinhaven.ranking.dataset import Examples
+    from pinhaven.ranking.objectives import OBJECTIVES
+    from pinhaven.ranking.training import train
+
+    rng = np.random.default_rng(seed)
+    width = len(LEARNED_FEATURES)
+    x = rng.random((n, width + 1), dtype=np.float32)
+    x[:, -1] = rng.integers(0, 25, n)
+    taste = x[:, LEARNED_FEATURES.index("src_walk")]
+    look = 1.0 / (1.0 + x[:, -1] / 4.0)
+    labels = {o: (rng.random(n) < p * look).astype(np.int8) for o, p in zip(
+        OBJECTIVES, (0.02 + 0.3 * taste**2, 0.02 + 0.2 * taste, 0.05 + 0.3 * taste, 0.03 * (1 - taste)), strict=True)}  # fmt: skip
+    sessions = np.arange(n, dtype=np.int64) // 300
+    examples = Examples(x, labels, sessions, sessions.astype(float), np.arange(n, dtype=np.int64))
+    t = time.perf_counter()
+    trained = train(examples)
+    seconds = time.perf_counter() - t
+    trees = {o: b.num_trees() for o, b in trained.model.boosters.items()}
+    load = os.getloadavg()
+    print(f"training on {n:,} impressions: {seconds:.1f} s for 4 objectives (trees after early stopping: {trees}); "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -193,7 +218,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=6, help="simulated days; the last --holdout are held out")
     parser.add_argument("--holdout", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--training-only", type=int, default=0, metavar="N",
+                        help="only time training on N synthetic impressions (e.g. 1000000)")  # fmt: skip
     args = parser.parse_args()
+    if args.training_only:
+        training_scale(args.training_only)
+        return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(env={}, data_dir=Path(tmp), password_hash_fast=True, worker_threads=0,
