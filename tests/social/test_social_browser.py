@@ -1,5 +1,5 @@
-"""Two people in two browser contexts (headless Chromium): Ben follows Ann, comments with a mention and sends
-her a pin; Ann's bell counts up without a reload (Server-Sent Events), she opens the inbox and replies; she
+"""Two people in two browser contexts (headless Chromium): Ben follows Ann, saves her pin, comments with a
+mention and sends her the pin; Ann's bell counts up without a reload (Server-Sent Events), she opens the inbox and replies; she
 invites Ben to a secret board, his bell counts up, he accepts from the inbox and sees the board."""
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def test_follow_comment_mention_message_and_invite_reach_the_bell_live(visitors:
     (pin_id,) = ann.upload([photo], ann.create_board("Originals"), title="Round table")
     secret = ann.create_board("Planning", secret=True)
     ben.signup(ben_name)
+    ben_board = ben.create_board("Ideas")
 
     ann.goto("/")  # Ann keeps this page open; nothing below reloads it
     ann.page.wait_for_selector("[data-bell][data-live=sse]")
@@ -53,14 +54,21 @@ def test_follow_comment_mention_message_and_invite_reach_the_bell_live(visitors:
         ben.page.click(".profile-actions button:has-text('Follow')")
     bell_shows(ann, 1)
 
-    ben.goto(f"/pin/{pin_id}")
+    ben.goto(f"/pin/{pin_id}")  # saves it to his board
+    ben.page.click("[data-open-dialog=save-dialog]")
+    dialog = ben.page.locator("#save-dialog")
+    dialog.locator("select[name=board_id]").select_option(ben_board)
+    with ben.page.expect_navigation():
+        dialog.locator("button[type=submit]").click()
+    bell_shows(ann, 2)
+
     form = ben.page.locator("[data-comment-form]")
     form.locator("textarea").fill(f"Lovely, @{ann_name}!")
     with ben.page.expect_navigation():
         form.locator("button[type=submit]").click()
     ben.page.wait_for_selector("[data-comment-text]")
     assert ben.page.locator(f"[data-comment-text] a.mention[href='/u/{ann_name}']").count() == 1
-    bell_shows(ann, 2)
+    bell_shows(ann, 3)
 
     with ben.page.expect_navigation():
         ben.page.click("[data-send-pin]")
@@ -69,7 +77,7 @@ def test_follow_comment_mention_message_and_invite_reach_the_bell_live(visitors:
     with ben.page.expect_navigation():
         ben.page.click("[data-new-message] button[type=submit]")
     assert re.search(r"/messages/\d+$", ben.page.url)
-    bell_shows(ann, 3)
+    bell_shows(ann, 4)
 
     # Ann opens the inbox from the bell
     with ann.page.expect_navigation():
@@ -78,6 +86,7 @@ def test_follow_comment_mention_message_and_invite_reach_the_bell_live(visitors:
     assert texts == [
         f"{ben_name} sent you a message",
         f"{ben_name} commented on your pin",
+        f"{ben_name} saved your pin",
         f"{ben_name} started following you",
     ]
     with ann.page.expect_navigation():
@@ -90,7 +99,7 @@ def test_follow_comment_mention_message_and_invite_reach_the_bell_live(visitors:
     with ann.page.expect_navigation():
         reply.locator("button[type=submit]").click()
     ann.page.wait_for_selector(".comment-replies [data-comment-text]")
-    bell_shows(ann, 2)  # the comment she opened is read
+    bell_shows(ann, 3)  # the comment she opened is read
 
     # Ann invites Ben to her secret board; Ben's open page counts up; he accepts from his inbox
     ben.goto("/")
