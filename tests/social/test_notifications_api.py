@@ -209,3 +209,11 @@ def test_a_save_fans_out_to_the_savers_followers(
         assert item["text"] == "bob saved a pin" and item["object"]["pin_id"] == saved
     # alice was told "saved your pin", not twice
     assert [n["type"] for n in inbox(client, alice)["items"]] == ["save"]
+
+
+def test_a_deactivated_actor_is_not_named(client: TestClient, alice: Account, bob: Account) -> None:
+    follow(client, bob, "alice")
+    assert inbox(client, alice)["items"][0]["text"] == "bob started following you"
+    assert client.post("/ext/v1/me/deactivate", headers=bob.headers).status_code == 200
+    [item] = inbox(client, alice)["items"]
+    assert item["actors"] == [] and item["text"] == "Someone started following you"

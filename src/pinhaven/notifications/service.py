@@ -424,10 +424,14 @@ def mark_read(*, db: Session, viewer: Viewer, ids: Sequence[int] | None, all_ite
 
 
 def actors_of(db: Session, items: Sequence[Notification]) -> dict[int, User]:
+    """The items' actors who are still around (deactivated and deleted accounts are shown nowhere)."""
+    from pinhaven.accounts.follows import active_users_clause
+
     ids = {a for n in items for a in (n.actor_ids or [])}
     if not ids:
         return {}
-    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(list(ids))))}
+    query = select(User).where(User.id.in_(list(ids)), *active_users_clause())
+    return {u.id: u for u in db.scalars(query)}
 
 
 VERBS = {
