@@ -162,3 +162,38 @@ def test_exposures_are_logged_once_per_session_with_the_arm_and_the_report_count
     assert bobs.metrics["session_depth"].estimate == pytest.approx(len(shown) / 2 / n)
     assert found.srm_p is not None and not math.isnan(found.srm_p)
     assert "saves" in found.arms[1].vs_control
+
+
+def test_an_arm_that_switches_a_source_off_ranks_without_its_candidates(
+    ctx: AppContext, alice: Account, bob: Account
+) -> None:
+    from pinhaven.ranking.features import SOURCE_NAMES
+
+    world = World(ctx)
+    board = world.board(alice, "Things")
+    for i in range(12):
+        world.pin(alice, board, f"p{i}")
+    arms = [{"name": "off", "share": 99, "settings": {"sources": {"fresh": False}}},
+            {"name": "on", "share": 1, "settings": {}}]  # fmt: skip
+    with session_scope(ctx.sessions) as db:
+        service.create(db=db, name="fresh", arms=arms)
+        service.start(db=db, name="fresh")
+    service.forget_cache(ctx)
+    experiment = service.running(ctx, surface="home")[0]
+    users = [u for u in [bob, *(make_account(ctx, f"user{i}") for i in range(6))]
+             if service.arm_for(experiment, u.user.id).name == "off"]  # fmt: skip
+    assert users
+    fresh_bit = 1 << SOURCE_NAMES.index("fresh")
+    checked = 0
+    for who in users:
+        page = world.feed(who, page_size=5)
+        if page.request_id is None:
+            continue  # nothing else proposes these brand-new pins: an empty feed, no session
+        checked += 1
+        with session_scope(ctx.read_sessions) as db:
+            row = db.get(FeatureLog, int(page.request_id))
+            assert row is not None
+        import numpy as np
+
+        assert not (np.frombuffer(row.source_bits, dtype="<u2") & fresh_bit).any()
+    assert checked  # popular pins still fill the feed: the sessions exist, without fresh candidates
