@@ -87,6 +87,21 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def role(pid: int) -> str:
+    """What a process of the instance is, from its command line."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "gone"
+    if b"pinhaven.modelserver" in cmdline:
+        return "models"
+    if b"spawn_main" in cmdline:
+        return "server"
+    if b"resource_tracker" in cmdline:
+        return "tracker"
+    return "main"
+
+
 def wait_for_jobs(base: str, seconds: float) -> float:
     """Wait until no job is queued or running (health details: loopback is an operator)."""
     start = time.monotonic()
@@ -171,7 +186,16 @@ def run_variant(name: str, src: Path, args: argparse.Namespace, hook_dir: Path) 
             stats = load(base, lambda i, r=request: r, 16, args.seconds, workers, allow_errors=True)
             end = time.time()
             longest, over50, over2 = pauses(gc_dir, workers, start, end)
-            rss = {pid: rss_mb(pid) for pid in workers}
+            rss = {f"{role(pid)}:{pid}": rss_mb(pid) for pid in workers}
+            if stats["errors"]:
+                errors = [
+                    line for line in (data_dir / "server.log").read_text().splitlines() if "Error" in line
+                ]
+                print(
+                    f"{name}: {stats['errors']:.0f} failed requests; server log says:",
+                    *errors[-5:],
+                    sep="\n  ",
+                )
     finally:
         if saved is None:
             os.environ.pop("PYTHONPATH", None)
@@ -208,7 +232,13 @@ def main() -> None:
         for round_no in range(args.rounds):
             for name, src in variants:
                 print(f"round {round_no + 1}: {name} ...", flush=True)
-                rows.append((name, run_variant(name, Path(src), args, hook_dir)))
+                try:
+                    row = run_variant(name, Path(src), args, hook_dir)
+                except Exception as exc:  # report the others
+                    print(f"{name} failed: {type(exc).__name__}: {exc}", flush=True)
+                    continue
+                print(f"{name}: {row}", flush=True)
+                rows.append((name, row))
     finally:
         shutil.rmtree(hook_dir, ignore_errors=True)
     print(
@@ -217,14 +247,18 @@ def main() -> None:
     )
     print(
         f"{'variant':<12} {'req/s':>7} {'p50':>6} {'p99':>7} {'p99.9':>7} {'max':>7} {'gc max':>7} "
-        f"{'gc>50ms':>7} {'gc>2ms':>6} {'errors':>6}  {'RSS MB per process':<22} load avg (1/5/15)"
+        f"{'gc>50ms':>7} {'gc>2ms':>6} {'errors':>6}  {'RSS MB per process':<40} load avg (1/5/15)"
     )
     for name, r in rows:
-        rss = ", ".join(f"{mb:.0f}" for mb in r["rss"].values() if mb is not None)  # type: ignore[union-attr]
+        rss = ", ".join(
+            f"{who.split(':')[0]} {mb:.0f}"
+            for who, mb in sorted(r["rss"].items())  # type: ignore[union-attr]
+            if mb is not None and not who.startswith("tracker")
+        )
         load_avg = "/".join(f"{x:.2f}" for x in r["load"])  # type: ignore[union-attr]
         print(
             f"{name:<12} {r['rps']:>7.0f} {r['p50']:>6.2f} {r['p99']:>7.2f} {r['p999']:>7.2f} {r['max']:>7.1f} "
-            f"{r['longest_gc_ms']:>7.1f} {r['gc_over_50']:>7} {r['gc_over_2']:>6} {r['errors']:>6}  {rss:<22} {load_avg}"
+            f"{r['longest_gc_ms']:>7.1f} {r['gc_over_50']:>7} {r['gc_over_2']:>6} {r['errors']:>6}  {rss:<40} {load_avg}"
         )
 
 
