@@ -65,6 +65,8 @@ EXTRA_STATUSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", r"^/v5/pins$", ("413",)),  # the image, decoded, over PINHAVEN_MAX_UPLOAD_BYTES / _PIXELS
     ("POST", r"^/ext/v1/events$", ("429",)),
     ("POST", r"^/ext/v1/search/visual$", ("413",)),
+    # bodies naming other objects (tests/fuzz): unknown or invisible people and pins are 404
+    ("POST", r"^/ext/v1/conversations$", ("404",)),
 ]
 _AUTH_CALLS = {"get_viewer", "get_bearer_viewer", "_token_viewer"}
 

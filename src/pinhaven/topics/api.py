@@ -1,4 +1,4 @@
-"""HTTP: /ext/v1/topics (the taxonomy, a topic's best pins) and /ext/v1/pins/{id}/topics (read, correct)."""
+"""HTTP: /ext/v1/taxonomy, /ext/v1/topics/{slug} (a topic and its best pins) and /ext/v1/pins/{id}/topics (read, correct)."""
 
 from __future__ import annotations
 
@@ -49,9 +49,12 @@ def _pin_topics(db: DbSession, pin_id: int) -> PinTopicList:
     )
 
 
-@router.get("/topics", response_model=TopicList)
-def list_topics(db: DbSession) -> TopicList:
-    """The taxonomy: top topics in order, each followed by its subtopics."""
+@router.get("/taxonomy", response_model=TopicList)
+def list_taxonomy(db: DbSession) -> TopicList:
+    """The taxonomy: top topics in order, each followed by its subtopics.
+
+    Not at /ext/v1/topics: that path is the sign-up picker's (discovery/api.py, registered first), and a second
+    route there was never reached while the OpenAPI document described it (found by tests/fuzz)."""
     topics = service.list_topics(db=db)
     return TopicList(items=[topic_read(t, topics) for t in topics])
 

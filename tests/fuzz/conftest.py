@@ -1,0 +1,32 @@
+"""Fixtures of the fuzz tests: settings without per-token rate limits or upload quotas.
+
+Thousands of fuzzed calls from one token would otherwise end in 429s after the first minute's allowance and
+stop exercising the handlers (429 is documented, so it would pass, but it would test nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pinhaven.config import Settings, load_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return load_settings(
+        env={},
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        password_hash_fast=True,
+        worker_threads=0,
+        semantic_search=False,
+        ocr_enabled=False,
+        secret_key="test-secret-key",
+        admission_queue_deadline_seconds=0.0,
+        api_rate_per_minute=0,
+        upload_daily_count=0,
+        upload_daily_bytes=0,
+        storage_quota_bytes=0,
+    )
