@@ -13,13 +13,13 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from pinhaven.experiments import web as experiments_web
 from pinhaven.web import (
     routes_account,
     routes_auth,
     routes_boards,
     routes_create,
     routes_discovery,
+    routes_experiments,
     routes_home,
     routes_ingest,
     routes_moderation,
@@ -45,9 +45,9 @@ for _module in (
     routes_ingest,
     routes_discovery,
     routes_moderation,  # report form, /moderation, /admin/settings, /settings/reports
+    routes_experiments,  # /admin/experiments (A/B experiments, ranking models)
 ):
     router.include_router(_module.router)
-router.include_router(experiments_web.router)  # /admin/experiments (A/B experiments, ranking models)
 
 
 class _VersionedStatic(StaticFiles):

@@ -1,7 +1,8 @@
-"""Admin pages: /admin/experiments (define, start, stop; the ranking models beside them) and
+"""Admin pages of the experiments domain: /admin/experiments (define, start, stop; the ranking models beside them) and
 /admin/experiments/{name} (the report with 95% intervals and the sample-ratio check).
 
-Included in `pinhaven.web.router`, so every POST here is CSRF-checked like any other page; admins only.
+Pages live in web/ (like routes_moderation), included in `pinhaven.web.router`: every POST here is
+CSRF-checked like any other page; admins only.
 """
 
 from __future__ import annotations
