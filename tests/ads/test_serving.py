@@ -187,3 +187,23 @@ def test_click_is_recorded_once_and_billed_at_the_second_price(
     assert spent == 50_000
     web = client.get("/ads/click", params={"t": token}, follow_redirects=False)
     assert web.status_code == 303 and web.headers["location"] == f"https://shop.example/item?epik={token}"
+
+
+def test_frequency_cap_per_user_and_ad(client: TestClient, alice: Account, ctx: AppContext) -> None:
+    from pinhaven.ads.impressions import flush
+
+    bob = make_account(ctx, "bob")
+    ad = _world(client, alice, bob, ctx)
+    shown = []
+    for _ in range(4):
+        found = client.get(
+            "/ext/v1/search/pins", params={"q": "wooden chair", "page_size": 6}, headers=alice.headers
+        )
+        items = found.json()["items"]
+        shown.append([items[i]["id"] for i in _promoted(items)] == [ad.pin_id])
+        flush(ctx)  # free impressions are written in the background
+    assert shown == [True, True, True, False]  # 3 a day (the default cap)
+    anonymous = client.get("/ext/v1/search/pins", params={"q": "wooden chair", "page_size": 6}).json()[
+        "items"
+    ]
+    assert _promoted(anonymous)  # someone else still sees it

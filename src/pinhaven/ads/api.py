@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.ads import clicks, present, service
 from pinhaven.ads.schemas import AdAccountCreate
+from pinhaven.ads.serving import forget_pool
 from pinhaven.deps import Ctx, CurrentViewer, DbSession, Pagination, user_id_of, v5_scopes
 
 router = APIRouter(prefix="/v5", tags=["ads"])
@@ -50,14 +51,20 @@ def get_ad_account(db: DbSession, viewer: AdsRead, ad_account_id: str) -> dict[s
 
 
 @router.post("/ad_accounts/{ad_account_id}/campaigns")
-def create_campaigns(db: DbSession, viewer: AdsWrite, ad_account_id: str, body: BulkBody) -> dict[str, Any]:
+def create_campaigns(
+    db: DbSession, ctx: Ctx, viewer: AdsWrite, ad_account_id: str, body: BulkBody
+) -> dict[str, Any]:
     account = service.access_account(db=db, viewer=viewer, ad_account_id=ad_account_id)
+    forget_pool(ctx)  # this process serves the change at once (others within seconds)
     return present.campaign_results(service.create_campaigns(db=db, account=account, items=body))
 
 
 @router.patch("/ad_accounts/{ad_account_id}/campaigns")
-def update_campaigns(db: DbSession, viewer: AdsWrite, ad_account_id: str, body: BulkBody) -> dict[str, Any]:
+def update_campaigns(
+    db: DbSession, ctx: Ctx, viewer: AdsWrite, ad_account_id: str, body: BulkBody
+) -> dict[str, Any]:
     account = service.access_account(db=db, viewer=viewer, ad_account_id=ad_account_id)
+    forget_pool(ctx)
     return present.campaign_results(service.update_campaigns(db=db, account=account, items=body))
 
 
@@ -82,14 +89,20 @@ def list_campaigns(
 
 
 @router.post("/ad_accounts/{ad_account_id}/ad_groups")
-def create_ad_groups(db: DbSession, viewer: AdsWrite, ad_account_id: str, body: BulkBody) -> dict[str, Any]:
+def create_ad_groups(
+    db: DbSession, ctx: Ctx, viewer: AdsWrite, ad_account_id: str, body: BulkBody
+) -> dict[str, Any]:
     account = service.access_account(db=db, viewer=viewer, ad_account_id=ad_account_id)
+    forget_pool(ctx)
     return present.ad_group_results(service.create_ad_groups(db=db, account=account, items=body))
 
 
 @router.patch("/ad_accounts/{ad_account_id}/ad_groups")
-def update_ad_groups(db: DbSession, viewer: AdsWrite, ad_account_id: str, body: BulkBody) -> dict[str, Any]:
+def update_ad_groups(
+    db: DbSession, ctx: Ctx, viewer: AdsWrite, ad_account_id: str, body: BulkBody
+) -> dict[str, Any]:
     account = service.access_account(db=db, viewer=viewer, ad_account_id=ad_account_id)
+    forget_pool(ctx)
     return present.ad_group_results(service.update_ad_groups(db=db, account=account, items=body))
 
 
@@ -122,14 +135,20 @@ def list_ad_groups(
 
 
 @router.post("/ad_accounts/{ad_account_id}/ads")
-def create_ads(db: DbSession, viewer: AdsWrite, ad_account_id: str, body: BulkBody) -> dict[str, Any]:
+def create_ads(
+    db: DbSession, ctx: Ctx, viewer: AdsWrite, ad_account_id: str, body: BulkBody
+) -> dict[str, Any]:
     account = service.access_account(db=db, viewer=viewer, ad_account_id=ad_account_id)
+    forget_pool(ctx)
     return present.ad_results(db, service.create_ads(db=db, account=account, items=body))
 
 
 @router.patch("/ad_accounts/{ad_account_id}/ads")
-def update_ads(db: DbSession, viewer: AdsWrite, ad_account_id: str, body: BulkBody) -> dict[str, Any]:
+def update_ads(
+    db: DbSession, ctx: Ctx, viewer: AdsWrite, ad_account_id: str, body: BulkBody
+) -> dict[str, Any]:
     account = service.access_account(db=db, viewer=viewer, ad_account_id=ad_account_id)
+    forget_pool(ctx)
     return present.ad_results(db, service.update_ads(db=db, account=account, items=body))
 
 

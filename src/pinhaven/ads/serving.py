@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from pinhaven.accounts.models import User
 from pinhaven.accounts.scopes import ANONYMOUS, Viewer
 from pinhaven.ads import auction, pacing, pctr
 from pinhaven.ads.billing import AdRef, record_impression
+from pinhaven.ads.impressions import queue_impression
 from pinhaven.ads.models import Ad, AdAccount, AdCampaign, AdEvent, AdGroup
 from pinhaven.ads.service import day_of, targeting_of
 from pinhaven.boards.access import visible_pins_clause
@@ -368,32 +369,14 @@ def _impressions_today(db: Session, user_id: int, moment: datetime) -> dict[int,
     )
 
 
-def _live_public_pins(db: Session, pin_ids: Sequence[int]) -> set[int]:
+def _public_pins(db: Session, pin_ids: Sequence[int]) -> set[int]:
+    """The winners' pins that still exist on a public board, read live: the pool may be a few seconds old,
+    and a pin made secret (or deleted) a moment ago must not show. Statuses are the pool's (an advertiser's
+    write drops this process's pool at once; other processes see it within POOL_TTL_SECONDS)."""
     if not pin_ids:
         return set()
-    return set(
-        db.scalars(
-            select(Pin.id)
-            .join(Board, Board.id == Pin.board_id)
-            .where(Pin.id.in_(list(pin_ids)), visible_pins_clause(ANONYMOUS))
-        )
-    )
-
-
-def _still_active(db: Session, ad_ids: Sequence[int]) -> set[int]:
-    if not ad_ids:
-        return set()
-    return set(
-        db.scalars(
-            select(Ad.id)
-            .join(AdGroup, AdGroup.id == Ad.ad_group_id)
-            .join(AdCampaign, AdCampaign.id == Ad.campaign_id)
-            .where(
-                Ad.id.in_(list(ad_ids)),
-                and_(Ad.status == "ACTIVE", AdGroup.status == "ACTIVE", AdCampaign.status == "ACTIVE"),
-            )
-        )
-    )
+    query = select(Pin.id).join(Board, Board.id == Pin.board_id)
+    return set(db.scalars(query.where(Pin.id.in_(list(pin_ids)), Board.privacy == "PUBLIC")))
 
 
 def select_ads(
@@ -426,36 +409,33 @@ def select_ads(
     if not winners:
         return []
     by_id = {ad.ref.ad_id: ad for ad in pool.ads}
-    live_pins = _live_public_pins(db, [by_id[w.candidate.ad_id].pin_id for w in winners])
-    active = _still_active(db, [w.candidate.ad_id for w in winners])
+    public = _public_pins(db, [by_id[w.candidate.ad_id].pin_id for w in winners])
     serve_id = new_id()
     served: list[ServedAd] = []
-    with session_scope(ctx.sessions) as wdb:
-        for slot, winner in enumerate(winners):
-            ad = by_id[winner.candidate.ad_id]
-            if ad.pin_id not in live_pins or ad.ref.ad_id not in active:
+    for slot, winner in enumerate(winners):
+        ad = by_id[winner.candidate.ad_id]
+        if ad.pin_id not in public:
+            continue
+        event_id = f"i:{serve_id}:{slot}"
+        if winner.impression_cost > 0:  # billed per impression: charged (or refused by a cap) before it shows
+            with session_scope(ctx.sessions) as wdb:
+                charged = record_impression(wdb, event_id=event_id, ref=ad.ref, user_id=viewer.user_id,
+                                            surface=context.surface, cost_micro=winner.impression_cost,
+                                            pctr=winner.candidate.pctr, relevance=winner.candidate.relevance)  # fmt: skip
+            if not charged:
                 continue
-            event_id = f"i:{serve_id}:{slot}"
-            if not record_impression(
-                wdb,
-                event_id=event_id,
-                ref=ad.ref,
-                user_id=viewer.user_id,
-                surface=context.surface,
-                cost_micro=winner.impression_cost,
-                pctr=winner.candidate.pctr,
-                relevance=winner.candidate.relevance,
-            ):
-                continue
-            token = sign_click(
-                ctx.settings.secret_key,
-                ad_id=ad.ref.ad_id,
-                user_id=viewer.user_id,
-                price=winner.price_micro if ad.billable_event == auction.CPC else 0,
-                surface=context.surface,
-                impression=event_id,
-            )
-            served.append(ServedAd(len(served), ad.ref.ad_id, ad.pin_id, ad.advertiser_name, token))
+        else:  # free (cost per click): written in the background (ads/impressions.py)
+            queue_impression(ctx, event_id=event_id, ref=ad.ref, user_id=viewer.user_id, surface=context.surface,
+                             pctr=winner.candidate.pctr, relevance=winner.candidate.relevance)  # fmt: skip
+        token = sign_click(
+            ctx.settings.secret_key,
+            ad_id=ad.ref.ad_id,
+            user_id=viewer.user_id,
+            price=winner.price_micro if ad.billable_event == auction.CPC else 0,
+            surface=context.surface,
+            impression=event_id,
+        )
+        served.append(ServedAd(len(served), ad.ref.ad_id, ad.pin_id, ad.advertiser_name, token))
     return [
         ServedAd(positions[i], s.ad_id, s.pin_id, s.advertiser_name, s.token) for i, s in enumerate(served)
     ]

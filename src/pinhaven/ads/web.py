@@ -16,6 +16,7 @@ from pinhaven.accounts.scopes import Viewer, session_viewer
 from pinhaven.ads import clicks, conversions, manager, service
 from pinhaven.ads.models import AdAccount, AdCampaign
 from pinhaven.ads.schemas import AdAccountCreate, ConversionEvents
+from pinhaven.ads.serving import forget_pool
 from pinhaven.context import AppContext
 from pinhaven.db.base import utcnow
 from pinhaven.db.engine import session_scope
@@ -192,8 +193,11 @@ def manager_campaign(
 
 
 @router.post("/ads/manage/campaign/{campaign_id}/status")
-def manager_campaign_status(db: DbSession, me: SignedIn, campaign_id: str, status: Text = "") -> Response:
+def manager_campaign_status(
+    request: Request, db: DbSession, me: SignedIn, campaign_id: str, status: Text = ""
+) -> Response:
     account, campaign = _campaign(db, me, campaign_id)
+    forget_pool(_ctx(request))
     (result,) = service.update_campaigns(
         db=db, account=account, items=[{"id": str(campaign.id), "status": status}]
     )
