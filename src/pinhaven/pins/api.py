@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from pinhaven.accounts.scopes import Viewer
 from pinhaven.boards.access import access_pin
 from pinhaven.cache import cache_of
-from pinhaven.comments.schemas import PinWithSocial
 from pinhaven.db.ids import parse_id
 from pinhaven.deps import (
     BaseUrl,
@@ -34,6 +33,7 @@ from pinhaven.pins.models import Pin
 from pinhaven.pins.present import page_json, pins_json, present_pin
 from pinhaven.pins.schemas import PinCreate, PinPage, PinRead, PinSave, PinUpdate
 from pinhaven.safety import quotas
+from pinhaven.topics.schemas import PinDetail
 
 router = APIRouter(prefix="/v5", tags=["pins"])
 
@@ -254,13 +254,17 @@ def search_my_pins(
 ext_router = APIRouter(prefix="/ext/v1", tags=["pins"])
 
 
-@ext_router.get("/pins/{pin_id}", response_model=PinWithSocial)
-def get_any_pin(db: DbSession, viewer: CurrentViewer, pin_id: str, base_url: BaseUrl) -> PinWithSocial:
-    """The v5 Pin plus `comment_count`, `reactions` and `my_reaction` (comments/api.py)."""
+@ext_router.get("/pins/{pin_id}", response_model=PinDetail)
+def get_any_pin(db: DbSession, viewer: CurrentViewer, pin_id: str, base_url: BaseUrl) -> PinDetail:
+    """The v5 Pin plus `comment_count`, `reactions` and `my_reaction` (comments/api.py), `topics` and
+    `image_text` (topics/, ocr/)."""
     from pinhaven.comments.api import with_social
+    from pinhaven.topics.service import with_understanding
 
     pin = service.get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
-    return with_social(db, viewer, present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url))
+    social = with_social(db, viewer, present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url))
+    detail: PinDetail = with_understanding(db, social, image_id=pin.image_id)
+    return detail
 
 
 @ext_router.get("/boards/{board_id}/pins", response_model=PinPage)

@@ -142,13 +142,7 @@ _NO_METRICS = b'"pin_metrics":null'  # inside JSON strings quotes are escaped: o
 
 
 def present_pin(*, db: Session, viewer: Viewer, pin: Pin, base_url: str, metrics: bool = False) -> PinRead:
-    read = present_pins(db=db, viewer=viewer, pins=[pin], base_url=base_url, metrics=metrics)[0]
-    from pinhaven.ocr.service import text_for_image
-    from pinhaven.topics.service import topics_for_pins
-
-    read.topics = [t.as_json() for t in topics_for_pins(db=db, pin_ids=[pin.id]).get(pin.id, [])]
-    read.image_text = text_for_image(db=db, image_id=pin.image_id) or None
-    return read
+    return present_pins(db=db, viewer=viewer, pins=[pin], base_url=base_url, metrics=metrics)[0]
 
 
 def board_page_json(

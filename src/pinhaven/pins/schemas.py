@@ -49,10 +49,6 @@ class PinRead(BaseModel):
     creator: Owner | None = None
     image_status: str = "ready"  # processing | ready | failed (variants are made by a background job)
     image_failure_reason: str | None = None
-    # Single-pin responses (GET /v5/pins/{id}, /ext/v1/pins/{id}, create, update) only; null in lists:
-    # up to 3 topics [{id, name, top_topic, confidence, source}] and the text read from the image (OCR)
-    topics: list[dict[str, Any]] | None = None
-    image_text: str | None = None
 
 
 class PinPage(BaseModel):

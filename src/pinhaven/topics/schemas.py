@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pinhaven.comments.schemas import PinWithSocial
 from pinhaven.pins.schemas import PinRead
 
 
@@ -48,3 +49,11 @@ class TopicPinPage(BaseModel):
     topic: TopicRead
     items: list[PinRead]
     bookmark: str | None
+
+
+class PinDetail(PinWithSocial):
+    """/ext/v1/pins/{id}: the v5 Pin, its comments and reactions (comments/), and what Pinhaven understood of it.
+    v5 pins (in lists and alone) keep one shape without these."""
+
+    topics: list[PinTopicRead] = []  # up to 3, main first
+    image_text: str | None = None  # the words OCR read in the picture

@@ -415,3 +415,19 @@ def assign_pins(ctx: AppContext, pin_ids: Sequence[int]) -> dict[int, list[Score
                     )
                 )
     return results
+
+
+def with_understanding(db: Session, read: Any, *, image_id: int) -> Any:
+    """/ext/v1/pins/{id}'s answer: `read` (a PinWithSocial) plus the pin's topics and its picture's text."""
+    from pinhaven.ocr.service import text_for_image
+    from pinhaven.topics.schemas import PinDetail, PinTopicRead
+
+    pin_id = int(read.id)
+    return PinDetail(
+        **read.model_dump(),
+        topics=[
+            PinTopicRead.model_validate(t.as_json())
+            for t in topics_for_pins(db=db, pin_ids=[pin_id]).get(pin_id, [])
+        ],
+        image_text=text_for_image(db=db, image_id=image_id) or None,
+    )

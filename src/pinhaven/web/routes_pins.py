@@ -87,6 +87,9 @@ def pin_page(
         from pinhaven.topics.service import list_topics
 
         context["topic_choices"] = list_topics(db=db)  # the owner's topic correction form
+    from pinhaven.topics.service import topics_for_pins
+
+    context["pin_topics"] = [t.as_json() for t in topics_for_pins(db=db, pin_ids=[pin.id]).get(pin.id, [])]
     return render(request, "pin.html", context)
 
 
