@@ -7,7 +7,7 @@ module rewrites each operation's `responses` from what the route really depends 
 | status | documented when |
 |---|---|
 | 400 | always: every path and query value passes `text_guard`; bodies and parameters are validated |
-| 401 | the route resolves a caller (bearer token or session cookie): a bad or revoked token is 401 |
+| 401 | the route resolves a caller (bearer token or session cookie): a bad or revoked token is 401; elsewhere (but the few open paths) signed-out visitors when an admin turns anonymous browsing off (`GATE_401`) |
 | 403 | the route checks scopes, or is a write a session cookie may make (CSRF); plus `EXTRA_STATUSES` |
 | 404 | the path has parameters (an id or name that does not exist, or that the caller may not see) |
 | 409 | listed in `EXTRA_STATUSES` (duplicate names, existing collaborators, ...) |
@@ -31,6 +31,7 @@ from fastapi.routing import APIRoute
 
 __all__ = ["EXTRA_STATUSES", "install"]
 
+GATE_401 = "401 gate"  # key of the description of a 401 only moderation/gate.browsing_gate sends
 ERROR_SCHEMA = {
     "title": "Error",
     "type": "object",
@@ -40,6 +41,7 @@ ERROR_SCHEMA = {
 DESCRIPTIONS = {
     "400": "Bad input: a parameter, body or bookmark failed validation",
     "401": "Authentication failed: no token where one is required, or an unknown or revoked token",
+    GATE_401: "Signed out while the instance does not let signed-out visitors browse (an admin setting)",
     "403": "Missing scope, invalid CSRF token (cookie writes), or not allowed on this object",
     "404": "Not found, or not visible to the caller",
     "409": "Conflict with the current state (e.g. a duplicate name)",
@@ -65,8 +67,15 @@ EXTRA_STATUSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("POST", r"^/v5/pins$", ("413",)),  # the image, decoded, over PINHAVEN_MAX_UPLOAD_BYTES / _PIXELS
     ("POST", r"^/ext/v1/events$", ("429",)),
     ("POST", r"^/ext/v1/search/visual$", ("413",)),
-    # bodies naming other objects (tests/fuzz): unknown or invisible people and pins are 404
+    # bodies or filters naming other objects (found by tests/fuzz): unknown or invisible ones are 404
     ("POST", r"^/ext/v1/conversations$", ("404",)),
+    ("POST", r"^/v5/pins$", ("404",)),  # board_id, board_section_id
+    ("POST", r"^/ext/v1/pins/from-url$", ("404",)),
+    ("POST", r"^/ext/v1/moderation/actions$", ("404",)),  # case_id
+    ("POST", r"^/ext/v1/reports$", ("404",)),  # object_id
+    ("POST", r"^/ext/v1/search/visual$", ("404",)),  # pin_id
+    ("GET", r"^/ext/v1/search/pins$", ("404",)),  # board, user, topic filters
+    ("GET", r"^/ext/v1/pins/\{pin_id\}/analytics$", ("403",)),  # only the pin's owner sees its stats
 ]
 _AUTH_CALLS = {"get_viewer", "get_bearer_viewer", "_token_viewer"}
 
@@ -114,6 +123,15 @@ def _statuses(route: Any, method: str) -> set[str]:
     return found
 
 
+def _gated(route: Any) -> bool:
+    """Whether the app-wide browsing gate can answer 401 on this route (anonymous browsing turned off)."""
+    from pinhaven.moderation.gate import OPEN_PATHS, OPEN_PREFIXES
+
+    if route.path_format in OPEN_PATHS or route.path_format.startswith(OPEN_PREFIXES):
+        return False
+    return any(getattr(call, "__name__", "") == "browsing_gate" for call in _calls(route.dependant))
+
+
 def _correct(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
@@ -132,6 +150,8 @@ def _correct(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
             for status in sorted(statuses):
                 responses.setdefault(status, {"description": DESCRIPTIONS[status]})
                 responses[status].setdefault("content", error)
+            if "401" not in statuses and _gated(route):
+                responses["401"] = {"description": DESCRIPTIONS[GATE_401], "content": error}
             for status in ("429", "503"):
                 if status in responses:
                     responses[status].setdefault("headers", {}).update(RETRY_AFTER)

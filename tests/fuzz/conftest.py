@@ -6,7 +6,10 @@ stop exercising the handlers (429 is documented, so it would pass, but it would 
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +33,23 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         upload_daily_bytes=0,
         storage_quota_bytes=0,
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_name_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzzed URLs (pins from a URL, previews, image_url sources) must not send DNS queries or connections off
+    this machine: every name but loopback fails to resolve, as an unknown name would, and the fetcher answers
+    its usual 400."""
+    real = socket.getaddrinfo
+
+    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        text = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            loopback = text == "localhost" or ipaddress.ip_address(text.strip("[]")).is_loopback
+        except ValueError:
+            loopback = False
+        if host is not None and not loopback:
+            raise socket.gaierror(socket.EAI_NONAME, f"{text}: no name lookups while fuzzing")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)

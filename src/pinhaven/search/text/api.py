@@ -37,7 +37,7 @@ def search_pins(
     board: Annotated[str | None, Query(description="Only pins on this board (id).")] = None,
     user: Annotated[str | None, Query(max_length=30, description="Only pins by this username.")] = None,
     topic: Annotated[
-        str | None, Query(max_length=64, description="Only pins of this topic (id from /ext/v1/topics).")
+        str | None, Query(max_length=64, description="Only pins of this topic (id from /ext/v1/taxonomy).")
     ] = None,
 ) -> PinSearchPage:
     """Pins the caller may see matching `q`: stemmed, prefix and typo-tolerant keywords fused with meaning."""
