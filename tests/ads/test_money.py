@@ -45,7 +45,7 @@ def _spend(ctx: AppContext, ref: AdRef) -> tuple[int, int]:
         return c.spend_today, g.spend_today
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql", "mariadb"], indirect=True)
 def test_concurrent_charges_stop_within_one_event_of_the_daily_cap(ctx: AppContext) -> None:
     cap, cost = 10_000, 300
     ref = _ad(ctx, daily_cap=cap)
@@ -71,7 +71,7 @@ def test_concurrent_charges_stop_within_one_event_of_the_daily_cap(ctx: AppConte
     assert len(charged) == -(-cap // cost)  # exactly ceil(cap / cost) charges passed
 
 
-@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql", "mariadb"], indirect=True)
 def test_an_impression_event_is_recorded_and_charged_once_under_concurrency(ctx: AppContext) -> None:
     ref = _ad(ctx, daily_cap=None)
     results: list[bool] = []
