@@ -67,6 +67,10 @@ class DuplicatePolicy:
     # flat pairs: share of both pictures' drawn parts one transform must explain (tuned on the generated
     # graphics of seed 1, bench/visual.py part `graphics`: different graphics of one template reach 0.85)
     min_structure_agreement: float = 0.86
+    # the same check on the query's other readings (measured at a crop's zoom, turned back ±5°,
+    # `structure.structure_variants`): more readings give a sibling more chances, so a reading must agree
+    # this much (tuned on seed 1: a sibling's best other reading reached 0.896, a copy's 0.92+ mostly)
+    min_variant_agreement: float = 0.92
     # flat candidates given the parts check per query, most similar (cosine) first: ≈ 1-3 ms each. It bounds
     # the cost but not within 20 ms yet (10k flat graphics: CPU p99 ≈ 77 ms), and at that size the cap
     # costs recall (bench/visual.py part `lookup`, docs/BENCHMARKS.md)
@@ -222,7 +226,20 @@ class DuplicateFinder:
                 kept.append(m)
             elif agreement >= p.min_structure_agreement:
                 kept.append(DuplicateMatch(m.id, m.cosine, m.hamming, agreement))
+            else:
+                other = self._variant_agreement(query, stored)
+                if other is not None:
+                    kept.append(DuplicateMatch(m.id, m.cosine, m.hamming, other))
         return kept
+
+    def _variant_agreement(self, query: ImageHashes, stored: np.ndarray) -> float | None:
+        """The first of the query's other readings (a crop's zoom, a small turn) agreeing with the stored
+        parts at `min_variant_agreement`; None when none does."""
+        for variant in query.layout_variants:
+            agreement = structure_agreement(variant, stored)
+            if agreement is not None and agreement >= self.policy.min_variant_agreement:
+                return agreement
+        return None
 
     def _hash_backed(self, distance: int | None, cosine: float) -> bool:
         p = self.policy

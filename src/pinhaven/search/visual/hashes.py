@@ -18,7 +18,8 @@ from PIL import Image
 
 from pinhaven.errors import InvalidInput
 from pinhaven.search.visual.embedder import prepare_image
-from pinhaven.search.visual.layout import image_layout
+from pinhaven.search.visual.layout import image_layout, keeps_layout
+from pinhaven.search.visual.structure import structure_variants
 
 __all__ = [
     "HammingIndex",
@@ -73,6 +74,8 @@ class ImageHashes:
     `flatness` and `layout` (layout.py: the drawn-parts table) go with them: the flat-graphics duplicate
     rule needs both. They are None for rows stored before they existed. Every image has a layout (≤ 1.5 KiB):
     a copy of a flat graphic may itself be far less flat (JPEG noise), and the pair still needs both.
+    `layout_variants` (query side only, never stored): the same parts measured at the scales and angles a
+    crop or a small rotation moves a copy to (`structure.structure_variants`); flat-ish images only.
     """
 
     phash: int
@@ -81,6 +84,7 @@ class ImageHashes:
     dhash_mirror: int
     flatness: float | None = None
     layout: np.ndarray | None = field(default=None, compare=False, repr=False)
+    layout_variants: tuple[np.ndarray, ...] = field(default=(), compare=False, repr=False)
 
 
 def image_hashes(img: Image.Image) -> ImageHashes:
@@ -99,6 +103,7 @@ def image_hashes(img: Image.Image) -> ImageHashes:
         dhash_mirror=_dhash_grey(g98[:, ::-1]),
         flatness=flat,
         layout=layout,
+        layout_variants=structure_variants(shrunk, layout) if keeps_layout(flat) else (),
     )
 
 

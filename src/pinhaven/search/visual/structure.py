@@ -37,6 +37,7 @@ __all__ = [
     "encode_structure",
     "image_structure",
     "structure_agreement",
+    "structure_variants",
 ]
 
 STRUCTURE_SIDE = 160  # px, the longer side the parts are measured at
@@ -64,16 +65,20 @@ _MIN_COUNT_SHARE = 0.6  # share of the parts (by count) that must match as well
 _SURE = 0.95  # an agreement this high needs no mirrored reading
 _HYPOTHESIS_PARTS = 12  # a's largest parts that seed transform hypotheses
 _WEIGHT_POWER = 0.5  # parts weigh area ** this: a word's letters count beside a big mark
+# query-side readings (`structure_variants`): measured at the scale a 10 % crop zooms to or from, and turned
+# back by a small rotation, so letters merge and split as they do in the other picture
+_VARIANT_SIDES = (144, 176)
+_VARIANT_ANGLES = (5.0, -5.0)
 
 
-def image_structure(img: Image.Image) -> np.ndarray:
+def image_structure(img: Image.Image, side: int = STRUCTURE_SIDE) -> np.ndarray:
     """The drawn-parts table of an (already shrunk) RGB image: float32 (1 + parts, 8).
 
     Row 0: width, height, background r, g, b, number of parts, 0, 0. Then one row per part, largest first:
-    area (px), centre x, centre y, Hu size, elongation, r, g, b.
+    area (px), centre x, centre y, Hu size, elongation, r, g, b. `side`: the longer side it is measured at.
     """
     w, h = img.size
-    scale = STRUCTURE_SIDE / max(w, h)
+    scale = side / max(w, h)
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
     rgb = np.asarray(img.convert("RGB").resize(size, Image.Resampling.BOX), np.float32) / 255.0
     background = _background(rgb)
@@ -110,6 +115,26 @@ def image_structure(img: Image.Image) -> np.ndarray:
     ).astype(np.float32)
     head[0, 5] = len(parts)
     return np.concatenate([head, parts])
+
+
+def structure_variants(img: Image.Image, table: np.ndarray) -> tuple[np.ndarray, ...]:
+    """More readings of one picture's parts, for the query side of a lookup: at 0.9× and 1.1× the side (a
+    10 % crop zooms the rest by 1.1) and turned by ±5° about the centre (corners filled with the
+    background, so they add no part).
+
+    Why: the parts are measured at 160 px, where a word's letters are 10-20 px tall; a crop's zoom or a
+    small rotation resamples them so two letters merge in one picture and not in the other (or a thin
+    part breaks), and no transform can match parts the labelling drew differently. Measured at the other
+    picture's scale or angle they are labelled alike again. Not stored: only the picture being looked up
+    needs them (≈ 4 labellings, 4-8 ms once per flat-ish picture at embed time).
+    """
+    background = tuple(round(float(c) * 255) for c in table[0, 2:5])
+    out = [image_structure(img, side) for side in _VARIANT_SIDES]
+    rgb = img.convert("RGB")
+    for angle in _VARIANT_ANGLES:
+        turned = rgb.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=background)
+        out.append(image_structure(turned))
+    return tuple(out)
 
 
 def _background(rgb: np.ndarray) -> np.ndarray:
