@@ -36,6 +36,11 @@ AccountsRead = Annotated[Viewer, Depends(v5_scopes("user_accounts:read"))]
 
 @router.get("/v5/user_account", response_model=AccountRead)
 def get_user_account(db: DbSession, viewer: AccountsRead, base_url: BaseUrl) -> AccountRead:
+    """The account that owns the bearer token (Pinterest v5 `user_account`): username, profile image, website,
+    about, account type, and board, pin, follower and following counts. Bearer token only (no session
+    cookie), with the `user_accounts:read` scope. Errors: 401 without a valid token, 403 when the token
+    lacks the scope.
+    """
     user = service.get_or_raise(db=db, user_id=user_id_of(viewer))
     return present_account(db=db, viewer=viewer, user=user, base_url=base_url)
 
@@ -50,6 +55,12 @@ SelfWrite = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
 
 @ext_router.get("/users/{username}", response_model=ProfileRead)
 def get_profile(db: DbSession, viewer: CurrentViewer, username: str, base_url: BaseUrl) -> ProfileRead:
+    """A person's public profile by username (case-insensitive): display fields, follower and following
+    counts, and whether the caller follows them. Anyone may call it, signed in or not (token or session
+    cookie). Board and pin counts include only what the caller may see: secret boards and their pins count
+    only for their owner and collaborators. Errors: 404 for an unknown, deactivated, deleted or suspended
+    account; 401 for a bad token.
+    """
     user = service.get_by_username_or_raise(db=db, username=username)
     return present_profile(db=db, viewer=viewer, user=user, base_url=base_url)
 
@@ -58,6 +69,10 @@ def get_profile(db: DbSession, viewer: CurrentViewer, username: str, base_url: B
 def list_user_boards(
     db: DbSession, viewer: CurrentViewer, username: str, page: Pagination, base_url: BaseUrl
 ) -> BoardPage:
+    """The boards a person owns, newest first, paginated with `page_size` (1-250, default 25) and the signed
+    `bookmark` of the previous page. Anyone may call it; secret boards are listed only to their owner and
+    collaborators. Errors: 404 for an unknown or inactive username; 400 for a bad page size or bookmark.
+    """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = boards_service.list_for_owner(db=db, viewer=viewer, owner_id=user.id, page=page)
     return BoardPage(
@@ -74,6 +89,12 @@ def list_user_pins(
     base_url: BaseUrl,
     kind: Annotated[Literal["all", "created", "saved"], Query()] = "all",
 ) -> PinPage:
+    """Pins a person created or saved, newest first, paginated with `page_size` (1-250, default 25) and
+    `bookmark`. `kind` narrows the list: `created` (their own pins, no saves), `saved` (repins only) or
+    `all`. Anyone may call it; pins on secret boards are left out for everyone but the board's owner and
+    collaborators. Errors: 404 for an unknown or inactive username; 400 for a bad `kind`, page size or
+    bookmark.
+    """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = pins_service.list_for_creator(
         db=db,
@@ -91,18 +112,33 @@ def list_user_pins(
 
 @ext_router.post("/users/{username}/follow", response_model=ProfileRead)
 def follow(db: DbSession, viewer: FollowWrite, username: str, base_url: BaseUrl) -> ProfileRead:
+    """Follow a person; their pins then feed the caller's home feed and they get a notification. Idempotent
+    (following twice is one follow). Needs a signed-in caller with the `user_accounts:write` scope (token
+    or session cookie with its CSRF token). Answers the followed person's profile. Errors: 400 when
+    following yourself; 403 when either person has blocked the other, or for a missing scope or CSRF token;
+    404 for an unknown or inactive username; 401 when signed out.
+    """
     user = follows.follow_user(db=db, viewer=viewer, username=username)
     return present_profile(db=db, viewer=viewer, user=user, base_url=base_url)
 
 
 @ext_router.delete("/users/{username}/follow", response_model=ProfileRead)
 def unfollow(db: DbSession, viewer: FollowWrite, username: str, base_url: BaseUrl) -> ProfileRead:
+    """Stop following a person. Idempotent: not following them already is not an error. Needs a signed-in
+    caller with the `user_accounts:write` scope (token, or session cookie with its CSRF token). Answers the
+    person's profile. Errors: 404 for an unknown or inactive username; 403 for a missing scope or CSRF
+    token; 401 when signed out.
+    """
     user = follows.unfollow_user(db=db, viewer=viewer, username=username)
     return present_profile(db=db, viewer=viewer, user=user, base_url=base_url)
 
 
 @ext_router.get("/users/{username}/followers", response_model=UserPage)
 def list_followers(db: DbSession, username: str, page: Pagination, base_url: BaseUrl) -> UserPage:
+    """People who follow this person, most recent follower id first, paginated with `page_size` (1-250,
+    default 25) and `bookmark`. Public: anyone may call it. Deactivated, deleted and suspended accounts are
+    left out. Errors: 404 for an unknown or inactive username; 400 for a bad page size or bookmark.
+    """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = follows.list_followers(db=db, user_id=user.id, page=page)
     return UserPage(
@@ -113,6 +149,10 @@ def list_followers(db: DbSession, username: str, page: Pagination, base_url: Bas
 
 @ext_router.get("/users/{username}/following", response_model=UserPage)
 def list_following(db: DbSession, username: str, page: Pagination, base_url: BaseUrl) -> UserPage:
+    """People this person follows, most recent id first, paginated with `page_size` (1-250, default 25) and
+    `bookmark`. Public: anyone may call it. Deactivated, deleted and suspended accounts are left out.
+    Errors: 404 for an unknown or inactive username; 400 for a bad page size or bookmark.
+    """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = follows.list_following(db=db, user_id=user.id, page=page)
     return UserPage(
@@ -125,6 +165,10 @@ def list_following(db: DbSession, username: str, page: Pagination, base_url: Bas
 def list_followed_boards(
     db: DbSession, viewer: CurrentViewer, username: str, page: Pagination, base_url: BaseUrl
 ) -> BoardPage:
+    """Boards this person follows, newest board first, paginated with `page_size` (1-250, default 25) and
+    `bookmark`. Anyone may call it; a secret board appears only when the caller may see it (its owner or a
+    collaborator). Errors: 404 for an unknown or inactive username; 400 for a bad page size or bookmark.
+    """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = members.list_followed_boards(db=db, viewer=viewer, user_id=user.id, page=page)
     return BoardPage(
