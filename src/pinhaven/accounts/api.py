@@ -71,7 +71,8 @@ def list_user_boards(
 ) -> BoardPage:
     """The boards a person owns, newest first, paginated with `page_size` (1-250, default 25) and the signed
     `bookmark` of the previous page. Anyone may call it; secret boards are listed only to their owner and
-    collaborators. Errors: 404 for an unknown or inactive username; 400 for a bad page size or bookmark.
+    collaborators (a token also needs `boards:read_secret`). Errors: 404 for an unknown or inactive
+    username; 400 for a bad page size or bookmark.
     """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = boards_service.list_for_owner(db=db, viewer=viewer, owner_id=user.id, page=page)
@@ -92,8 +93,8 @@ def list_user_pins(
     """Pins a person created or saved, newest first, paginated with `page_size` (1-250, default 25) and
     `bookmark`. `kind` narrows the list: `created` (their own pins, no saves), `saved` (repins only) or
     `all`. Anyone may call it; pins on secret boards are left out for everyone but the board's owner and
-    collaborators. Errors: 404 for an unknown or inactive username; 400 for a bad `kind`, page size or
-    bookmark.
+    collaborators (a token also needs `pins:read_secret`), as are pins hidden by moderation. Errors: 404
+    for an unknown or inactive username; 400 for a bad `kind`, page size or bookmark.
     """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = pins_service.list_for_creator(
@@ -167,7 +168,8 @@ def list_followed_boards(
 ) -> BoardPage:
     """Boards this person follows, newest board first, paginated with `page_size` (1-250, default 25) and
     `bookmark`. Anyone may call it; a secret board appears only when the caller may see it (its owner or a
-    collaborator). Errors: 404 for an unknown or inactive username; 400 for a bad page size or bookmark.
+    collaborator; a token also needs `boards:read_secret`). Errors: 404 for an unknown or inactive
+    username; 400 for a bad page size or bookmark.
     """
     user = service.get_by_username_or_raise(db=db, username=username)
     result = members.list_followed_boards(db=db, viewer=viewer, user_id=user.id, page=page)

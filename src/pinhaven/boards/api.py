@@ -45,11 +45,12 @@ def list_boards(
     base_url: BaseUrl,
     privacy: PrivacyFilter | None = None,
 ) -> BoardPage:
-    """The token user's own boards (Pinterest v5 `GET /boards`), newest first, paginated with `page_size`
-    (1-250, default 25) and the signed `bookmark` of the previous page. `privacy` narrows the list
-    (`PUBLIC`, `SECRET`, `PROTECTED`, `PUBLIC_AND_SECRET`; `ALL` or none for every board). Bearer token
-    only, with the `boards:read` scope. Errors: 401 without a valid token; 403 when it lacks the scope; 400
-    for a bad filter, page size or bookmark.
+    """The token user's own boards (Pinterest v5 `GET /boards`; secret ones only when the token holds
+    `boards:read_secret`), newest first, paginated with `page_size` (1-250, default 25) and the signed
+    `bookmark` of the previous page. `privacy` narrows the list (`PUBLIC`, `SECRET`, `PROTECTED`,
+    `PUBLIC_AND_SECRET`; `ALL` or none for every board). Bearer token only, with the `boards:read` scope.
+    Errors: 401 without a valid token; 403 when it lacks the scope; 400 for a bad filter, page size or
+    bookmark.
     """
     result = service.list_for_owner(
         db=db,
@@ -86,7 +87,8 @@ def create_board(db: DbSession, viewer: BoardsWrite, body: BoardCreate, base_url
 def get_board(db: DbSession, viewer: BoardsRead, board_id: str, base_url: BaseUrl) -> BoardRead:
     """One board by id (Pinterest v5): name, description, privacy, owner, counts and cover images. Bearer
     token only, with the `boards:read` scope. A secret board answers 404 to anyone but its owner and
-    collaborators, exactly as an unknown id does. Errors: 404 for an unknown or invisible board; 401
+    collaborators (a token also needs `boards:read_secret`), exactly as an unknown id does; so does a board
+    hidden by moderation, to anyone but its owner. Errors: 404 for an unknown or invisible board; 401
     without a valid token; 403 for a missing scope.
     """
     board = service.get_visible(db=db, viewer=viewer, board_id=parse_id(board_id))
@@ -132,9 +134,9 @@ def delete_board(db: DbSession, viewer: BoardsWrite, board_id: str) -> Response:
 def list_sections(db: DbSession, viewer: BoardsRead, board_id: str, page: Pagination) -> SectionPage:
     """A board's sections in the order they were created, paginated with `page_size` (1-250, default 25) and
     `bookmark`. Bearer token with the `boards:read` scope; the board must be visible to the caller (a
-    secret board answers 404 to anyone but its owner and collaborators). Errors: 404 for an unknown or
-    invisible board; 400 for a bad page size or bookmark; 401 without a valid token; 403 for a missing
-    scope.
+    secret board answers 404 to anyone but its owner and collaborators, and a token also needs
+    `boards:read_secret`). Errors: 404 for an unknown or invisible board; 400 for a bad page size or
+    bookmark; 401 without a valid token; 403 for a missing scope.
     """
     result = service.list_sections(db=db, viewer=viewer, board_id=parse_id(board_id), page=page)
     return SectionPage(items=[present_section(s) for s in result.items], bookmark=result.bookmark)
@@ -223,8 +225,9 @@ def _detail(db: DbSession, viewer: Viewer, board_id: int, base_url: str) -> Boar
 def get_any_board(db: DbSession, viewer: CurrentViewer, board_id: str, base_url: BaseUrl) -> BoardDetail:
     """Any board the caller may see, by id, with what v5 gives plus `is_following`, `is_owner` and
     `is_collaborator` for the caller. Anyone may call it, signed in or not (token or session cookie); a
-    secret board answers 404 to anyone but its owner and collaborators, exactly as an unknown id does.
-    Errors: 404 for an unknown, malformed or invisible board id; 401 for a bad token.
+    secret board answers 404 to anyone but its owner and collaborators (a token also needs
+    `boards:read_secret`), exactly as an unknown id does, and so does a board hidden by moderation to
+    anyone but its owner. Errors: 404 for an unknown, malformed or invisible board id; 401 for a bad token.
     """
     return _detail(db, viewer, _board_id(board_id), base_url)
 
@@ -256,8 +259,8 @@ def unfollow_board(db: DbSession, viewer: ExtBoardsWrite, board_id: str, base_ur
 def list_collaborators(db: DbSession, viewer: CurrentViewer, board_id: str, base_url: BaseUrl) -> UserPage:
     """The people who collaborate on a board (accepted invitations only), by username, in one page (no
     bookmark). Anyone who may see the board may call it, signed in or not; a secret board answers 404 to
-    anyone but its owner and collaborators. Deactivated and deleted accounts are left out. Errors: 404 for
-    an unknown or invisible board; 401 for a bad token.
+    anyone but its owner and collaborators (a token also needs `boards:read_secret`). Deactivated and
+    deleted accounts are left out. Errors: 404 for an unknown or invisible board; 401 for a bad token.
     """
     users = members.list_collaborators(db=db, viewer=viewer, board_id=parse_id(board_id))
     return UserPage(
