@@ -68,6 +68,14 @@ async def list_board_pins(
     creative_types: CreativeTypes = None,
     pin_metrics: bool = False,
 ) -> Response:
+    """A board's pins (Pinterest v5), newest first, paginated with `page_size` (1-250, default 25) and the
+    signed `bookmark` of the previous page. `pin_metrics=true` adds each pin's engagement counts; a
+    `creative_types` filter without `REGULAR` matches nothing (Pinhaven stores image pins only). Bearer
+    token only, with `boards:read` and `pins:read`. A secret board answers 404 unless the caller is its
+    owner or a collaborator and the token holds `boards:read_secret` and `pins:read_secret`; pins hidden by
+    moderation are left out for all but their creator. Errors: 404 for an unknown or invisible board; 400
+    for a bad parameter, page size or bookmark; 401 without a valid token; 403 for a missing scope.
+    """
     return await _board_pins(
         request,
         viewer,
@@ -82,6 +90,13 @@ async def list_board_pins(
 async def list_section_pins(
     request: Request, viewer: PinsRead, board_id: str, section_id: str, page: Pagination
 ) -> Response:
+    """The pins of one section of a board (Pinterest v5), newest first, paginated with `page_size` (1-250,
+    default 25) and `bookmark`. Bearer token only, with `boards:read` and `pins:read`. A secret board
+    answers 404 unless the caller is its owner or a collaborator and the token holds `boards:read_secret`
+    and `pins:read_secret`. Errors: 404 for an unknown or invisible board, or a section that is not on this
+    board; 400 for a non-numeric section id, bad page size or bookmark; 401 without a valid token; 403 for
+    a missing scope.
+    """
     section = parse_id(section_id)
     if section is None:
         raise InvalidInput("must be a numeric id", field="section_id")
@@ -137,6 +152,14 @@ def list_my_pins(
     creative_types: CreativeTypes = None,
     pin_metrics: bool = False,
 ) -> Response:
+    """The token user's own pins, created and saved (Pinterest v5 `GET /pins`), newest first, paginated with
+    `page_size` (1-250, default 25) and `bookmark`. `pin_filter` keeps only saves (`exclude_native`) or
+    only their own pins (`exclude_repins`); `has_been_promoted` and a `creative_types` filter without
+    `REGULAR` give an empty page; `pin_metrics=true` adds engagement counts. Pins on their secret boards
+    are listed only when the token holds `pins:read_secret`. Bearer token only, with `boards:read` and
+    `pins:read`. Errors: 400 for a bad filter, page size or bookmark; 401 without a valid token; 403 for a
+    missing scope.
+    """
     if pin_filter == "has_been_promoted" or _only_regular(creative_types):
         return json_response(page_json([], None))  # Pinhaven pins are never promoted
     result = service.list_for_creator(
@@ -152,6 +175,18 @@ def list_my_pins(
 
 @router.post("/pins", response_model=PinRead, status_code=201)
 def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base_url: BaseUrl) -> PinRead:
+    """Create a pin (Pinterest v5) on a board the caller owns or collaborates on, optionally in one of its
+    sections: the image comes from `media_source` (`image_base64` with `image/jpeg` or `image/png`, or
+    `image_url`, which the server fetches with its SSRF guard: never private or loopback addresses), plus
+    optional title, description, link, alt text, note and dominant colour; `parent_pin_id` makes it a save
+    of a visible pin. The picture is decoded, normalised and stored; search indexing, topics and the
+    automatic moderation scan follow in background jobs. Bearer token only, with `boards:read`,
+    `boards:write`, `pins:read` and `pins:write` (and `pins:write_secret` for a secret board). Answers 201
+    with the pin. Errors: 400 for bad fields, an image that cannot be decoded or a URL that cannot be
+    fetched; 403 for a board the caller may not pin to or a missing scope; 404 for an unknown or invisible
+    board, section or parent pin; 413 for an image over the upload size or pixel limit, or over the
+    caller's storage quota; 429 over the daily upload quota.
+    """
     parent_id = parse_id(body.parent_pin_id) if body.parent_pin_id else None
     board_id = parse_id(body.board_id)
     # The checks and the image work (fetch, decode, normalise, store the original) come before the write
@@ -194,12 +229,26 @@ def create_pin(db: DbSession, ctx: Ctx, viewer: PinsWrite, body: PinCreate, base
 def get_pin(
     db: DbSession, viewer: PinsRead, pin_id: str, base_url: BaseUrl, pin_metrics: bool = False
 ) -> PinRead:
+    """One pin by id (Pinterest v5): title, description, link, board, media with its image variants, and with
+    `pin_metrics=true` its engagement counts. Bearer token only, with `boards:read` and `pins:read`. A pin
+    on a secret board answers 404 unless the caller is the board's owner or a collaborator and the token
+    holds `pins:read_secret`; a pin hidden by moderation answers 404 to all but its creator. Errors: 404
+    for an unknown or invisible pin; 401 without a valid token; 403 for a missing scope.
+    """
     pin = service.get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url, metrics=pin_metrics)
 
 
 @router.patch("/pins/{pin_id}", response_model=PinRead)
 def update_pin(db: DbSession, viewer: PinsWrite, pin_id: str, body: PinUpdate, base_url: BaseUrl) -> PinRead:
+    """Change a pin's title, description, link, alt text or note (null clears a field; fields left out stay),
+    or move it to another board or section (`board_id`, `board_section_id`). Its creator or the board's
+    owner may call it, with a bearer token holding `boards:read`, `boards:write`, `pins:read` and
+    `pins:write` (and `pins:write_secret` for a pin on a secret board); the destination board must be one
+    the caller may pin to. Errors: 404 for an unknown or invisible pin, board or section; 403 when the
+    caller may not change the pin or pin to the destination, or lacks a scope; 400 for bad fields or a null
+    `board_id`.
+    """
     changes = {name: getattr(body, name) for name in body.model_fields_set if name != "carousel_slots"}
     for key in ("board_id", "board_section_id"):
         if key in changes and changes[key] is not None:
@@ -212,12 +261,26 @@ def update_pin(db: DbSession, viewer: PinsWrite, pin_id: str, body: PinUpdate, b
 
 @router.delete("/pins/{pin_id}", status_code=204, response_class=Response)
 def delete_pin(db: DbSession, viewer: PinsWrite, pin_id: str) -> Response:
+    """Delete a pin; the counters of its board, section and the pin it was saved from are corrected. Its
+    creator or the board's owner may call it, with a bearer token holding `boards:read`, `boards:write`,
+    `pins:read` and `pins:write` (and `pins:write_secret` for a pin on a secret board). Answers 204.
+    Errors: 404 for an unknown or invisible pin; 403 when the caller may not change it or lacks a scope;
+    401 without a valid token.
+    """
     service.delete_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return Response(status_code=204)
 
 
 @router.post("/pins/{pin_id}/save", response_model=PinRead, status_code=201)
 def save_pin(db: DbSession, viewer: PinsWrite, pin_id: str, body: PinSave, base_url: BaseUrl) -> PinRead:
+    """Save (repin) a pin the caller can see to one of their boards, or a board they collaborate on,
+    optionally in a section: a new pin with the same image, title, description and link whose parent is the
+    source; the source's creator is notified (not for saves into a secret board). Bearer token only, with
+    `boards:read`, `boards:write`, `pins:read` and `pins:write` (and `pins:write_secret` to save to a
+    secret board). Answers 201 with the new pin. Errors: 400 without a `board_id`; 404 for an unknown or
+    invisible pin, board or section; 403 for a board the caller may not pin to or a missing scope; 401
+    without a valid token.
+    """
     if body.board_id is None:
         raise InvalidInput("is required: the board to save to", field="board_id")
     pin = service.save(
@@ -238,7 +301,12 @@ def search_my_pins(
     query: Annotated[str, Query(min_length=1, max_length=200)],
     bookmark: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
-    """v5 semantics: the token user's own pins."""
+    """Pinterest v5 pin search: the token user's own pins whose title, description or alt text holds every
+    word of `query` (1-200 characters), 25 a page with the signed `bookmark` of the previous page. Pins on
+    their secret boards are searched only when the token holds `pins:read_secret`. Bearer token only, with
+    `boards:read` and `pins:read`. Errors: 400 for a missing or too-long query or a bad bookmark; 401
+    without a valid token; 403 for a missing scope.
+    """
     result = search.search_own_pins(
         db=db,
         viewer=viewer,
@@ -256,8 +324,13 @@ ext_router = APIRouter(prefix="/ext/v1", tags=["pins"])
 
 @ext_router.get("/pins/{pin_id}", response_model=PinDetail)
 def get_any_pin(db: DbSession, viewer: CurrentViewer, pin_id: str, base_url: BaseUrl) -> PinDetail:
-    """The v5 Pin plus `comment_count`, `reactions` and `my_reaction` (comments/api.py), `topics` and
-    `image_text` (topics/, ocr/)."""
+    """Any pin the caller may see, by id: the v5 pin plus `comment_count`, `reactions` and `my_reaction`, its
+    `topics` and the text read from its image (`image_text`, OCR). Anyone may call it, signed in or not
+    (token or session cookie). A pin on a secret board answers 404 to anyone but the board's owner and
+    collaborators (a token also needs `pins:read_secret`), exactly as an unknown id does; a pin hidden by
+    moderation answers 404 to all but its creator. Errors: 404 for an unknown or invisible pin; 401 for a
+    bad token.
+    """
     from pinhaven.comments.api import with_social
     from pinhaven.topics.service import with_understanding
 
@@ -275,6 +348,13 @@ async def list_any_board_pins(
     page: Pagination,
     section_id: Annotated[str | None, Query(pattern=r"^\d+$", max_length=19)] = None,
 ) -> Response:
+    """The pins of any board the caller may see (optionally of one `section_id`), newest first, paginated with
+    `page_size` (1-250, default 25) and `bookmark`. Anyone may call it, signed in or not (token or session
+    cookie). A secret board answers 404 to anyone but its owner and collaborators (a token also needs
+    `boards:read_secret` and `pins:read_secret`); pins hidden by moderation are left out for all but their
+    creator. Errors: 404 for an unknown or invisible board, or a section not on it; 400 for a bad section
+    id, page size or bookmark; 401 for a bad token.
+    """
     return await _board_pins(
         request, viewer, parse_id(board_id), page, section_id=parse_id(section_id) if section_id else None
     )
