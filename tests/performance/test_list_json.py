@@ -12,6 +12,12 @@ from tests.factories import Account
 from pinhaven.pins.present import pins_json
 
 
+def same_pin(item: dict, single: dict) -> bool:
+    """The list item holds the single read's values (the single read may carry more: comments, topics ...)."""
+    core = {"id", "media", "board_owner", "creator", "is_owner", "pin_metrics", "title", "save_count"}
+    return core <= set(item) <= set(single) and item == {key: single[key] for key in item}
+
+
 def test_my_pins_and_my_search_are_the_single_pin_reads(
     client: TestClient, alice: Account, bob: Account
 ) -> None:
@@ -25,16 +31,16 @@ def test_my_pins_and_my_search_are_the_single_pin_reads(
         items = all_items(client, "/v5/pins", viewer.headers)
         assert items
         for item in items:
-            assert item == client.get(f"/v5/pins/{item['id']}", headers=viewer.headers).json()
+            assert same_pin(item, client.get(f"/v5/pins/{item['id']}", headers=viewer.headers).json())
     found = client.get("/v5/search/pins", params={"query": "kitchen"}, headers=alice.headers)
     assert found.status_code == 200, found.text
     assert len(found.json()["items"]) == 2
     for item in found.json()["items"]:
-        assert item == client.get(f"/v5/pins/{item['id']}", headers=alice.headers).json()
+        assert same_pin(item, client.get(f"/v5/pins/{item['id']}", headers=alice.headers).json())
     with_metrics = all_items(client, "/v5/pins", alice.headers, pin_metrics="true")
     for item in with_metrics:
         single = client.get(f"/v5/pins/{item['id']}?pin_metrics=true", headers=alice.headers).json()
-        assert item == single
+        assert same_pin(item, single)
         assert isinstance(item["pin_metrics"], dict)
     assert [{**item, "pin_metrics": None} for item in with_metrics] == all_items(
         client, "/v5/pins", alice.headers
