@@ -55,7 +55,13 @@ def _one(db: Session, viewer: Viewer, comment_id: int, base_url: str) -> Comment
 def list_comments(
     db: DbSession, viewer: CurrentViewer, pin_id: str, page: Pagination, base_url: BaseUrl
 ) -> CommentPage:
-    """Top comments oldest first, each with its replies; the pin's comment count and reactions."""
+    """A pin's comments: top comments oldest first, paginated with `page_size` (1-250, default 25) and the
+    signed `bookmark`, each with its first 50 replies (oldest first) and its reply count; the page also
+    carries the pin's comment count, reaction counts and the caller's own reaction. Anyone who may see the
+    pin may call it, signed in or not; a pin on a secret board answers 404 to anyone but the board's owner
+    and collaborators (a token also needs `pins:read_secret`), as does a pin hidden by moderation. Errors:
+    404 for an unknown or invisible pin; 400 for a bad page size or bookmark; 401 for a bad token.
+    """
     pin = access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     result = service.list_threads(db=db, viewer=viewer, pin_id=pin.id, page=page)
     return CommentPage(
@@ -71,7 +77,14 @@ def list_comments(
 def add_comment(
     db: DbSession, ctx: Ctx, viewer: Writer, pin_id: str, body: CommentCreate, base_url: BaseUrl
 ) -> CommentRead:
-    """`{"text": "...", "parent_id": "<comment id>"?}`: at most 500 characters; `@username` mentions notify."""
+    """Comment on a pin the caller can see, or reply with `parent_id` (a reply to a reply joins its top
+    comment's thread): `{"text": ..., "parent_id": ...}`, 1-500 characters. The pin's creator, the
+    replied-to author and `@username` mentions are notified. Needs a signed-in caller with `pins:read` and
+    `pins:write` (token, or session cookie with its CSRF token), within a per-person comments-per-minute
+    limit. Answers 201 with the comment. Errors: 400 for empty or too-long text; 403 when the pin's creator
+    and the caller have blocked each other, or for a missing scope or CSRF token; 404 for an invisible pin
+    or a parent comment not on this pin; 429 over the rate limit; 401 when signed out.
+    """
     access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))  # invisible pins: 404 before anything counts
     comment_limiter(ctx).check(user_id_of(viewer))
     comment = service.add_comment(
@@ -88,13 +101,22 @@ def add_comment(
 def edit_comment(
     db: DbSession, viewer: Writer, comment_id: str, body: CommentUpdate, base_url: BaseUrl
 ) -> CommentRead:
+    """Change the text of the caller's own comment (1-500 characters); it is marked as edited. Only its author
+    may call it, with `pins:read` and `pins:write` (token, or session cookie with its CSRF token). Errors:
+    404 for an unknown comment or one on a pin the caller may not see; 403 when the caller is not the
+    author, or for a missing scope or CSRF token; 400 for empty or too-long text; 401 when signed out.
+    """
     comment = service.edit_comment(db=db, viewer=viewer, comment_id=parse_id(comment_id), text=body.text)
     return _one(db, viewer, comment.id, base_url)
 
 
 @router.delete("/comments/{comment_id}", status_code=204, response_class=Response)
 def delete_comment(db: DbSession, viewer: Writer, comment_id: str) -> Response:
-    """The author, or the pin's owner; replies go with their comment."""
+    """Delete a comment together with its replies. Its author or the pin's owner (the pin's creator or the
+    board's owner) may call it, with `pins:read` and `pins:write` (token, or session cookie with its CSRF
+    token). Answers 204. Errors: 404 for an unknown comment or one on a pin the caller may not see; 403 for
+    anyone else, or a missing scope or CSRF token; 401 when signed out.
+    """
     service.delete_comment(db=db, viewer=viewer, comment_id=parse_id(comment_id))
     return Response(status_code=204)
 
@@ -109,19 +131,33 @@ def _summary(db: Session, viewer: Viewer, pin_id: int) -> ReactionSummary:
 
 @router.get("/pins/{pin_id}/reactions", response_model=ReactionSummary)
 def get_reactions(db: DbSession, viewer: CurrentViewer, pin_id: str) -> ReactionSummary:
+    """A pin's reaction counts by kind (`love`, `good_idea`, `thanks`, `wow`, `haha`) and the caller's own
+    reaction. Anyone who may see the pin may call it, signed in or not; a pin on a secret board answers 404
+    to anyone but the board's owner and collaborators (a token also needs `pins:read_secret`), as does a
+    pin hidden by moderation. Errors: 404 for an unknown or invisible pin; 401 for a bad token.
+    """
     pin = access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return _summary(db, viewer, pin.id)
 
 
 @router.post("/pins/{pin_id}/reactions", response_model=ReactionSummary)
 def react(db: DbSession, viewer: Writer, pin_id: str, body: ReactionWrite) -> ReactionSummary:
-    """`{"reaction_type": "love" | "good_idea" | "thanks" | "wow" | "haha"}`; one per person, changeable."""
+    """Set the caller's reaction to a pin they can see: `{"reaction_type": "love" | "good_idea" | "thanks" |
+    "wow" | "haha"}`; one per person, reacting again changes it. Needs `pins:read` and `pins:write` (token,
+    or session cookie with its CSRF token). Answers the pin's reaction counts. Errors: 400 for an unknown
+    reaction type; 403 when the pin's creator and the caller have blocked each other, or for a missing
+    scope or CSRF token; 404 for an unknown or invisible pin; 401 when signed out.
+    """
     reaction = service.react(db=db, viewer=viewer, pin_id=parse_id(pin_id), kind=body.reaction_type)
     return _summary(db, viewer, reaction.pin_id)
 
 
 @router.delete("/pins/{pin_id}/reactions", response_model=ReactionSummary)
 def unreact(db: DbSession, viewer: Writer, pin_id: str) -> ReactionSummary:
+    """Remove the caller's reaction to a pin they can see (no reaction is not an error). Needs `pins:read` and
+    `pins:write` (token, or session cookie with its CSRF token). Answers the pin's reaction counts. Errors:
+    404 for an unknown or invisible pin; 403 for a missing scope or CSRF token; 401 when signed out.
+    """
     service.unreact(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     pin = access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return _summary(db, viewer, pin.id)
