@@ -57,6 +57,8 @@ SITECUSTOMIZE = textwrap.dedent(
                     f.write(json.dumps([time.time(), gen, ms, sum(counts)]) + "\\n")
 
         gc.callbacks.append(_pinhaven_bench_gc)
+        if os.environ.get("PINHAVEN_BENCH_GC_GEN0"):
+            gc.set_threshold(int(os.environ["PINHAVEN_BENCH_GC_GEN0"]), *gc.get_threshold()[1:])
     """
 )
 
@@ -169,6 +171,8 @@ def run_variant(name: str, src: Path, args: argparse.Namespace, hook_dir: Path) 
             "PINHAVEN_ADMISSION_WRITE_LIMIT": "0",
             "PINHAVEN_BENCH_GC_DIR": str(gc_dir),
         }
+        if "gen0=" in name:  # a variant that tries another generation-0 threshold
+            env["PINHAVEN_BENCH_GC_GEN0"] = name.split("gen0=", 1)[1]
         with running_server(data_dir, env=env, args=("--processes", str(args.processes))) as base:
             headers = {"Authorization": f"Bearer {token}"}
             board = httpx.post(
@@ -217,14 +221,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--variant", action="append", default=[], help="name=path/to/src (repeatable)")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="name=path/to/src (repeatable); a name with gen0=N also sets that generation-0 GC threshold",
+    )
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--pins", type=int, default=60)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1, help="alternate the variants this many times")
     parser.add_argument("--job-wait", type=float, default=180.0)
     args = parser.parse_args()
-    variants = [tuple(v.split("=", 1)) for v in args.variant] or [("this tree", "src")]
+    variants = [tuple(v.rsplit("=", 1)) for v in args.variant] or [("this tree", "src")]
     hook_dir = Path(tempfile.mkdtemp(prefix="pinhaven-bench-hook-"))
     (hook_dir / "sitecustomize.py").write_text(SITECUSTOMIZE)
     rows = []
