@@ -37,7 +37,15 @@ Writer = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
 
 @router.post("/reports", response_model=ReportRead, status_code=201)
 def create_report(db: DbSession, ctx: Ctx, viewer: Writer, body: ReportCreate) -> ReportRead:
-    """Report a pin, board, comment or person you can see (reason from a fixed list, optional note)."""
+    """Report a pin, board, comment or person the caller can see, with a reason from a fixed list (`spam`,
+    `nudity`, `harassment`, `violence`, `hate`, `self_harm`, `copyright`, `misleading`, `other`) and an
+    optional note (up to 500 characters); the report joins the object's moderation case for moderators to
+    review. Needs a signed-in caller with `user_accounts:write` (token, or session cookie with its CSRF
+    token), within a reports-per-hour limit per person. Answers 201 with the report. Errors: 400 for an
+    unknown object type or reason, or reporting your own content; 404 for an object that does not exist or
+    the caller may not see (secret boards and their pins included); 409 when the caller already reported
+    it; 429 over the rate limit; 403 for a missing scope or CSRF token; 401 when signed out.
+    """
     report_limiter(ctx).check(roles.viewer_user(db=db, viewer=viewer).id)
     row = service.report(
         db=db,
@@ -52,7 +60,10 @@ def create_report(db: DbSession, ctx: Ctx, viewer: Writer, body: ReportCreate) -
 
 @router.get("/reports", response_model=ReportPage)
 def list_my_reports(db: DbSession, viewer: Reader) -> ReportPage:
-    """Your reports and their outcomes."""
+    """The caller's own reports (the latest 50), each with its status and the outcome moderators chose. Needs
+    a signed-in caller with `user_accounts:read` (token or session cookie). Errors: 401 when signed out;
+    403 for a missing scope.
+    """
     me = roles.viewer_user(db=db, viewer=viewer)
     return ReportPage(items=[present_report(r, c) for r, c in service.my_reports(db=db, user_id=me.id)])
 
@@ -65,7 +76,12 @@ def moderation_queue(
     before: Annotated[str | None, Query(pattern=r"^\d+$", max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> CasePage:
-    """Moderators: cases with the reported item, its reports, signals and prior actions."""
+    """For moderators and admins: moderation cases, `open` (default) or `closed`, newest first, each with the
+    reported item, its reports, automatic signals and prior actions; up to `limit` (1-100, default 50)
+    cases, and `before` (a case id) for the next page. Needs `user_accounts:read` (token or session
+    cookie). Errors: 403 for callers who are not moderators (or are suspended), or a missing scope; 400 for
+    a bad status, limit or `before`; 401 when signed out.
+    """
     roles.require_moderator(roles.viewer_user(db=db, viewer=viewer))
     views = service.queue(db=db, status=status, limit=limit, before=parse_id(before))
     return CasePage(items=[present_case(v) for v in views])
@@ -73,7 +89,15 @@ def moderation_queue(
 
 @router.post("/moderation/actions", response_model=CaseRead)
 def moderation_action(db: DbSession, viewer: Writer, body: ActionCreate) -> CaseRead:
-    """Moderators: dismiss, hide, remove, suspend (the owner) or restore; recorded in the audit log."""
+    """For moderators and admins: act on a case (`case_id`) or directly on an object (`object_type` and
+    `object_id`, opening its case): `dismiss`, `hide`, `remove`, `suspend` (the content's owner) or
+    `restore`. The case closes, its reports are resolved with the outcome, and the action is written to the
+    audit log. Needs `user_accounts:write` (token, or session cookie with its CSRF token). Answers the
+    case. Errors: 403 for non-moderators, for acting (other than dismissing) on your own content, or for a
+    moderator suspending an admin; 404 for an unknown case or object, or content whose owner no longer
+    exists; 400 for a bad action, neither case nor object, or hiding or removing a person (people are
+    suspended); 401 when signed out.
+    """
     actor = roles.viewer_user(db=db, viewer=viewer)
     view = service.act(
         db=db,
@@ -93,13 +117,21 @@ def moderation_log(
     viewer: Reader,
     before: Annotated[str | None, Query(pattern=r"^\d+$", max_length=20)] = None,
 ) -> ActionPage:
-    """Moderators: the audit log, newest first."""
+    """For moderators and admins: the moderation audit log, newest first, 100 actions a page, with `before`
+    (an action id) for the next page. Needs `user_accounts:read` (token or session cookie). Errors: 403 for
+    callers who are not moderators, or a missing scope; 400 for a bad `before`; 401 when signed out.
+    """
     roles.require_moderator(roles.viewer_user(db=db, viewer=viewer))
     return ActionPage(items=[present_action(a) for a in service.audit_log(db=db, before=parse_id(before))])
 
 
 @router.get("/instance/settings", response_model=InstanceSettingsRead)
 def get_instance_settings(db: DbSession, viewer: Reader) -> InstanceSettingsRead:
+    """For admins: the instance's settings: sign-up mode (`open`, `closed` or `invite`), default board
+    privacy, whether signed-out visitors may browse, and the automatic moderation thresholds (spam, nudity,
+    flood). Needs `user_accounts:read` (token or session cookie). Errors: 403 for callers who are not
+    admins, or a missing scope; 401 when signed out.
+    """
     roles.require_admin(roles.viewer_user(db=db, viewer=viewer))
     return InstanceSettingsRead(**instance.get(db=db).as_dict())
 
@@ -108,6 +140,12 @@ def get_instance_settings(db: DbSession, viewer: Reader) -> InstanceSettingsRead
 def update_instance_settings(
     db: DbSession, ctx: Ctx, viewer: Writer, body: InstanceSettingsUpdate
 ) -> InstanceSettingsRead:
+    """For admins: change some of the instance's settings (fields left out stay): sign-up mode, default board
+    privacy (`PUBLIC` or `SECRET`), anonymous browsing, and the automatic moderation thresholds (0 to 1).
+    Takes effect at once in this process. Needs `user_accounts:write` (token, or session cookie with its
+    CSRF token). Answers the new settings. Errors: 400 for an unknown field or a bad value; 403 for callers
+    who are not admins, or a missing scope or CSRF token; 401 when signed out.
+    """
     roles.require_admin(roles.viewer_user(db=db, viewer=viewer))
     updated = instance.update(db=db, changes=body.model_dump(exclude_none=True))
     instance.forget_cached(ctx.services)
@@ -116,12 +154,21 @@ def update_instance_settings(
 
 @router.post("/instance/invites", response_model=InviteRead, status_code=201)
 def create_invite(db: DbSession, viewer: Writer) -> InviteRead:
+    """For admins: create a single-use invite code for sign-up when the instance is invite-only. Needs
+    `user_accounts:write` (token, or session cookie with its CSRF token). Answers 201 with the code.
+    Errors: 403 for callers who are not admins, or a missing scope or CSRF token; 401 when signed out.
+    """
     admin = roles.require_admin(roles.viewer_user(db=db, viewer=viewer))
     return present_invite(instance.create_invite(db=db, created_by=admin.id))
 
 
 @router.put("/users/{username}/role", response_model=RoleUpdate)
 def set_user_role(db: DbSession, viewer: Writer, username: str, body: RoleUpdate) -> RoleUpdate:
+    """For admins: set a person's role to `member`, `moderator` or `admin`. Needs `user_accounts:write`
+    (token, or session cookie with its CSRF token). Answers the role set. Errors: 404 for an unknown
+    username; 400 for an unknown role; 403 for callers who are not admins, or a missing scope or CSRF
+    token; 401 when signed out.
+    """
     roles.require_admin(roles.viewer_user(db=db, viewer=viewer))
     user = accounts_service.get_by_username(db=db, username=username)
     if user is None:
