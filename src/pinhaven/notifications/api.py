@@ -33,7 +33,15 @@ def list_notifications(
     base_url: BaseUrl,
     unread_only: Annotated[bool, Query()] = False,
 ) -> NotificationPage:
-    """Newest first (an aggregated item rises when it gains an actor); `unread_count` for the bell."""
+    """The caller's notifications (follows, saves, comments, reactions, mentions, invitations, messages),
+    newest first, paginated with `page_size` (1-250, default 25) and the signed `bookmark`;
+    `unread_only=true` keeps the unread ones. Follows, saves and reactions on the same object are
+    aggregated into one item that rises when it gains an actor. Items about a pin or board the caller may
+    no longer see (e.g. it turned secret), or a deleted comment, are left out, as are types the caller
+    turned off in the app. The page carries `unread_count` for the bell. Needs a signed-in caller with
+    `user_accounts:read` (token or session cookie). Errors: 401 when signed out; 403 for a missing scope;
+    400 for a bad page size or bookmark.
+    """
     result = service.list_inbox(db=db, viewer=viewer, page=page, unread_only=unread_only)
     return NotificationPage(
         items=present_notifications(db=db, items=result.items, base_url=base_url),
@@ -44,7 +52,12 @@ def list_notifications(
 
 @router.post("/notifications/read", response_model=MarkReadResult)
 def mark_read(db: DbSession, viewer: Writer, body: MarkRead) -> MarkReadResult:
-    """`{"ids": [...]}` marks those items read, `{"all": true}` every item."""
+    """Mark notifications read: `{"ids": [...]}` (up to 250 of the caller's own items) or `{"all": true}` for
+    every item. Answers how many changed and the caller's new unread count. Needs a signed-in caller with
+    `user_accounts:write` (token, or session cookie with its CSRF token). Errors: 400 for neither `ids` nor
+    `all`, too many or malformed ids, or unknown fields; 403 for a missing scope or CSRF token; 401 when
+    signed out.
+    """
     updated = service.mark_read(db=db, viewer=viewer, ids=body.parsed_ids(), all_items=body.all)
     return MarkReadResult(updated=updated, unread_count=service.unread_count(db=db, viewer=viewer))
 
@@ -57,12 +70,22 @@ def _settings(db: DbSession, user_id: int) -> NotificationSettings:
 
 @router.get("/notifications/settings", response_model=NotificationSettings)
 def get_settings(db: DbSession, viewer: Reader) -> NotificationSettings:
+    """The caller's notification settings: for each type (follow, save, comment, reaction, mention, invite,
+    message), whether it shows in the app and whether it is emailed (both on by default). Needs a signed-in
+    caller with `user_accounts:read` (token or session cookie). Errors: 401 when signed out; 403 for a
+    missing scope.
+    """
     return _settings(db, user_id_of(viewer))
 
 
 @router.patch("/notifications/settings", response_model=NotificationSettings)
 def update_settings(db: DbSession, viewer: Writer, body: NotificationSettingsUpdate) -> NotificationSettings:
-    """`{"settings": {"save": {"in_app": false}, "comment": {"email": false}}}`"""
+    """Turn notification types on or off per channel, e.g. `{"settings": {"save": {"in_app": false},
+    "comment": {"email": false}}}`; types and channels left out stay as they are. Answers every type's
+    settings. Needs a signed-in caller with `user_accounts:write` (token, or session cookie with its CSRF
+    token). Errors: 400 for an unknown type or a bad value; 403 for a missing scope or CSRF token; 401 when
+    signed out.
+    """
     changes = {
         kind: {k: v for k, v in change.model_dump().items() if v is not None}
         for kind, change in body.settings.items()
