@@ -49,18 +49,26 @@ def _pin_topics(db: DbSession, pin_id: int) -> PinTopicList:
     )
 
 
+# Not at /ext/v1/topics: that path is the sign-up picker's (discovery/api.py, registered first), and a second
+# route there was never reached while the OpenAPI document described it (found by tests/fuzz).
 @router.get("/taxonomy", response_model=TopicList)
 def list_taxonomy(db: DbSession) -> TopicList:
-    """The taxonomy: top topics in order, each followed by its subtopics.
-
-    Not at /ext/v1/topics: that path is the sign-up picker's (discovery/api.py, registered first), and a second
-    route there was never reached while the OpenAPI document described it (found by tests/fuzz)."""
+    """The topic taxonomy: every active top topic in its order, each followed by its subtopics, with names,
+    descriptions, parent and children and the web page of each. Public: anyone may call it, signed in or
+    not (unless an admin turned anonymous browsing off: then 401 for signed-out visitors). The sign-up
+    topic picker is a different list, at `/ext/v1/topics`. No other errors than the generic ones (400,
+    503).
+    """
     topics = service.list_topics(db=db)
     return TopicList(items=[topic_read(t, topics) for t in topics])
 
 
 @router.get("/topics/{slug}", response_model=TopicRead)
 def get_topic(db: DbSession, slug: str) -> TopicRead:
+    """One topic of the taxonomy by its id (slug): name, description, parent and subtopics. Public: anyone may
+    call it, signed in or not (unless an admin turned anonymous browsing off). Errors: 404 for an unknown
+    or retired topic; 401 when signed out while anonymous browsing is off.
+    """
     return topic_read(service.get_by_slug(db=db, slug=slug), service.list_topics(db=db))
 
 
@@ -68,7 +76,12 @@ def get_topic(db: DbSession, slug: str) -> TopicRead:
 def topic_pins(
     db: DbSession, viewer: CurrentViewer, slug: str, page: Pagination, base_url: BaseUrl
 ) -> TopicPinPage:
-    """The topic's best pins the caller may see (most confidently about it, most saved first)."""
+    """A topic and its best pins (those most confidently about it first, then the most saved; a top topic
+    includes its subtopics' pins), paginated with `page_size` (1-250, default 25) and the signed
+    `bookmark`. Anyone may call it, signed in or not; only pins the caller may see are listed (pins on
+    secret boards only for the board's owner and collaborators, never pins hidden by moderation). Errors:
+    404 for an unknown or retired topic; 400 for a bad page size or bookmark; 401 for a bad token.
+    """
     topic = service.get_by_slug(db=db, slug=slug)
     result = browse.pins_for_topic(db=db, viewer=viewer, slug=topic.slug, page=page)
     return TopicPinPage(
@@ -80,19 +93,36 @@ def topic_pins(
 
 @router.get("/pins/{pin_id}/topics", response_model=PinTopicList)
 def get_pin_topics(db: DbSession, viewer: CurrentViewer, pin_id: str) -> PinTopicList:
+    """The topics of a pin the caller may see (up to 3, main first), each with its top topic, confidence and
+    source (`auto` or `owner`), and whether the owner corrected them (`corrected`). Anyone may call it,
+    signed in or not; a pin on a secret board answers 404 to anyone but the board's owner and collaborators
+    (a token also needs `pins:read_secret`), as does a pin hidden by moderation. Errors: 404 for an unknown
+    or invisible pin; 401 for a bad token.
+    """
     pin = get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return _pin_topics(db, pin.id)
 
 
 @router.put("/pins/{pin_id}/topics", response_model=PinTopicList)
 def set_pin_topics(db: DbSession, viewer: PinsWrite, pin_id: str, body: PinTopicsUpdate) -> PinTopicList:
-    """The owner corrects the pin's topics (kept from then on; DELETE goes back to automatic topics)."""
+    """Correct a pin's topics: exactly the given topic ids (at most 3, main first; `[]` for none), kept from
+    then on instead of the automatic ones. The pin's creator or the board's owner may call it, with a
+    bearer token holding `boards:read`, `boards:write`, `pins:read` and `pins:write` (and
+    `pins:write_secret` for a pin on a secret board). Errors: 400 for more than 3 or unknown topics; 404
+    for an unknown or invisible pin; 403 when the caller may not change the pin or lacks a scope; 401
+    without a valid token.
+    """
     service.set_pin_topics(db=db, viewer=viewer, pin_id=parse_id(pin_id), slugs=body.topics)
     return _pin_topics(db, int(pin_id))
 
 
 @router.delete("/pins/{pin_id}/topics", response_model=PinTopicList)
 def reset_pin_topics(db: DbSession, viewer: PinsWrite, pin_id: str) -> PinTopicList:
-    """Back to automatic topics (assigned again in the background)."""
+    """Undo the owner's correction of a pin's topics: automatic topics again, assigned by a background job
+    (the answer may list no topics until it runs). The pin's creator or the board's owner may call it, with
+    a bearer token holding `boards:read`, `boards:write`, `pins:read` and `pins:write` (and
+    `pins:write_secret` for a pin on a secret board). Errors: 404 for an unknown or invisible pin; 403 when
+    the caller may not change the pin or lacks a scope; 401 without a valid token.
+    """
     service.reset_pin_topics(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return _pin_topics(db, int(pin_id))
