@@ -26,7 +26,16 @@ AccountWriter = Annotated[Viewer, Depends(Scopes("user_accounts:write"))]
 def post_events(
     request: Request, db: DbSession, ctx: Ctx, viewer: EventWriter, body: EventBatch
 ) -> EventsAccepted:
-    """Record impressions, close-ups and outbound clicks; bad events are dropped and counted by reason."""
+    """Record engagement the client saw: up to 100 events per batch, each `{type, pin_id, surface, position,
+    request_id, at}` with type `impression`, `closeup` or `click` (saves and hides are recorded by the
+    server). Events about pins the caller may not see, duplicates, malformed or too old ones are dropped
+    and counted by reason, not failed; the good ones feed counters, analytics and ranking. Signed-out
+    visitors may send impressions only (counted once per pin and day per visitor); a signed-in caller needs
+    `user_accounts:write` (token, or session cookie with its CSRF token), so a read-only token cannot write
+    in its user's name. Answers how many were accepted and dropped. Errors: 400 for more than 100 events or
+    a malformed body; 429 over the per-user (or, signed out, per-address) events-per-minute limit; 403 for
+    a missing scope or CSRF token; 401 for a bad token.
+    """
     from pinhaven.discovery.feed import impression_annotator
 
     address = request.client.host if request.client else "unknown"
@@ -42,7 +51,11 @@ def post_events(
 
 @router.post("/pins/{pin_id}/hide", response_model=HideResult)
 def hide_pin(db: DbSession, viewer: AccountWriter, pin_id: str) -> HideResult:
-    """Hide a pin from your feeds (it and its exact duplicates never come back)."""
+    """Hide a pin the caller can see from their feeds: it and its exact duplicates never come back there.
+    Answers `changed` false when it was already hidden. Needs a signed-in caller with `user_accounts:write`
+    (token, or session cookie with its CSRF token). Errors: 404 for an unknown pin or one the caller may
+    not see; 403 for a missing scope or CSRF token; 401 when signed out.
+    """
     user_id_of(viewer)
     changed = service.hide(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return HideResult(pin_id=pin_id, hidden=True, changed=changed)
@@ -50,7 +63,11 @@ def hide_pin(db: DbSession, viewer: AccountWriter, pin_id: str) -> HideResult:
 
 @router.delete("/pins/{pin_id}/hide", response_model=HideResult)
 def unhide_pin(db: DbSession, viewer: AccountWriter, pin_id: str) -> HideResult:
-    """Undo a hide."""
+    """Undo a hide: the pin may appear in the caller's feeds again (the hide event stays in the engagement
+    log). Answers `changed` false when it was not hidden. Needs a signed-in caller with
+    `user_accounts:write` (token, or session cookie with its CSRF token). Errors: 404 for an unknown pin or
+    one the caller may not see; 403 for a missing scope or CSRF token; 401 when signed out.
+    """
     user_id_of(viewer)
     changed = service.unhide(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     return HideResult(pin_id=pin_id, hidden=False, changed=changed)
