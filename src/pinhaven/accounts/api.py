@@ -183,7 +183,11 @@ def list_followed_boards(
 
 @ext_router.get("/me/sessions", response_model=SessionList, tags=["sessions"])
 def list_sessions(request: Request, db: DbSession, viewer: SelfRead) -> SessionList:
-    """The caller's live web sessions (where they are logged in), newest first."""
+    """The caller's live web sessions (where they are logged in), newest first, each with when it started, was
+    last seen and expires, its browser's user agent, and `current` for the session making this request.
+    Needs a signed-in caller with `user_accounts:read` (token or session cookie). Errors: 401 when signed
+    out; 403 for a missing scope.
+    """
     current = getattr(request.state, "web_session", None)
     rows = web_sessions.list_active(db=db, user_id=user_id_of(viewer))
     return SessionList(
@@ -203,12 +207,18 @@ def list_sessions(request: Request, db: DbSession, viewer: SelfRead) -> SessionL
 
 @ext_router.delete("/me/sessions", response_model=SessionsEnded, tags=["sessions"])
 def end_all_sessions(db: DbSession, viewer: SelfWrite) -> SessionsEnded:
-    """Log out everywhere: end every web session of the caller (API tokens stay valid)."""
+    """Log out everywhere: end every web session of the caller, this one included, and answer how many ended;
+    API tokens stay valid (revoke them in the settings). Needs `user_accounts:write` (token, or session
+    cookie with its CSRF token). Errors: 401 when signed out; 403 for a missing scope or CSRF token.
+    """
     return SessionsEnded(ended=web_sessions.revoke_all(db=db, user_id=user_id_of(viewer)))
 
 
 @ext_router.delete("/me/sessions/{session_id}", response_model=SessionsEnded, tags=["sessions"])
 def end_session(db: DbSession, viewer: SelfWrite, session_id: str) -> SessionsEnded:
-    """End one web session of the caller (404 for an unknown id or someone else's)."""
+    """End one of the caller's web sessions by id (log that browser out). Needs `user_accounts:write` (token,
+    or session cookie with its CSRF token). Errors: 404 for an unknown id or someone else's session; 403
+    for a missing scope or CSRF token; 401 when signed out.
+    """
     web_sessions.revoke(db=db, user_id=user_id_of(viewer), session_id=parse_id(session_id) or 0)
     return SessionsEnded(ended=1)

@@ -44,9 +44,13 @@ class AccountDeactivated(BaseModel):
     },
 )
 def delete_me(db: DbSession, ctx: Ctx, viewer: AccountWrite, body: AccountDelete) -> AccountDeletionRead:
-    """Delete your account: it disappears at once, and a background job erases its pins, boards, media and
-    everything else within minutes. Needs your password. Download an export first (Settings → Export on
-    the web, or `pinhaven export`): nothing can be recovered afterwards."""
+    """Delete the caller's account: it disappears at once, and a background job erases its pins, boards, media
+    and everything else within minutes; answers 202 with the deletion's id. Needs the account's password in
+    the body and the `user_accounts:write` scope (token, or session cookie with its CSRF token). Download
+    an export first (Settings, Export on the web, or `pinhaven export`): nothing can be recovered
+    afterwards. Errors: 400 without a password; 403 for a wrong password, a missing scope or CSRF token;
+    401 when signed out.
+    """
     user = accounts_service.get_or_raise(db=db, user_id=user_id_of(viewer))
     deletion = lifecycle.request_deletion(
         db=db, user=user, password=body.password, secret_key=ctx.settings.secret_key
@@ -67,7 +71,11 @@ def delete_me(db: DbSession, ctx: Ctx, viewer: AccountWrite, body: AccountDelete
     },
 )
 def deactivate_me(db: DbSession, viewer: AccountWrite) -> AccountDeactivated:
-    """Hide your account and everything it shows, and sign out everywhere; sign in again to come back."""
+    """Deactivate the caller's account: it and everything it shows (profile, boards, pins) are hidden from
+    everyone, every web session ends and its API tokens stop working; logging in again brings it all back.
+    Idempotent. Needs `user_accounts:write` (token, or session cookie with its CSRF token). Errors: 400 for
+    an account being deleted; 403 for a missing scope or CSRF token; 401 when signed out.
+    """
     user = accounts_service.get_or_raise(db=db, user_id=user_id_of(viewer))
     lifecycle.deactivate(db=db, user=user)
     return AccountDeactivated(
