@@ -232,6 +232,7 @@ def _routers() -> list[Any]:
     from pinhaven.ads import web as ads_web
     from pinhaven.boards import api as boards_api
     from pinhaven.boards import invitations_api, invitations_web
+    from pinhaven.catalogs import api as catalogs_api
     from pinhaven.comments import api as comments_api
     from pinhaven.comments import web as comments_web
     from pinhaven.discovery import api as discovery_api
@@ -239,9 +240,9 @@ def _routers() -> list[Any]:
     from pinhaven.ingest import api as ingest_api
     from pinhaven.jobs import api as jobs_api
     from pinhaven.media import api as media_api
-    from pinhaven.moderation import api as moderation_api
     from pinhaven.messages import api as messages_api
     from pinhaven.messages import web as messages_web
+    from pinhaven.moderation import api as moderation_api
     from pinhaven.notifications import api as notifications_api
     from pinhaven.notifications import web as notifications_web
     from pinhaven.pins import api as pins_api
@@ -275,6 +276,9 @@ def _routers() -> list[Any]:
         ads_api.router,
         ads_api.ext_router,
         ads_web.router,
+        topics_api.router,
+        topics_web.router,
+        catalogs_api.router,
         comments_api.router,
         comments_web.router,
         notifications_api.router,
@@ -284,7 +288,5 @@ def _routers() -> list[Any]:
         invitations_web.router,
         messages_api.router,
         messages_web.router,
-        topics_api.router,
-        topics_web.router,
         web_router,
     ]

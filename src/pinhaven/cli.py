@@ -243,6 +243,11 @@ from pinhaven.topics.cli import topics_app  # noqa: E402
 
 app.add_typer(topics_app, name="topics")
 
+# Catalogs: `pinhaven catalogs feeds | sync FEED_ID` (pinhaven.catalogs).
+from pinhaven.catalogs.cli import catalogs_app  # noqa: E402
+
+app.add_typer(catalogs_app, name="catalogs")
+
 # OCR: `pinhaven ocr read [--missing|--all]` (pinhaven.ocr).
 from pinhaven.ocr.cli import ocr_app  # noqa: E402
 

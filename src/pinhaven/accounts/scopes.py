@@ -11,6 +11,8 @@ ALL_SCOPES: tuple[str, ...] = (
     "boards:read_secret",
     "boards:write",
     "boards:write_secret",
+    "catalogs:read",
+    "catalogs:write",
     "pins:read",
     "pins:read_secret",
     "pins:write",

@@ -13,6 +13,7 @@ def all_metadata() -> MetaData:
     import pinhaven.accounts.models
     import pinhaven.ads.models
     import pinhaven.boards.models
+    import pinhaven.catalogs.models
     import pinhaven.comments.models
     import pinhaven.discovery.models
     import pinhaven.events.models

@@ -30,6 +30,8 @@ SCOPE_HELP = {
     "boards:read_secret": "See your secret boards",
     "boards:write": "Create, change and delete boards",
     "boards:write_secret": "Change secret boards",
+    "catalogs:read": "See your product catalogs, feeds and their processing results",
+    "catalogs:write": "Create and change catalogs and product feeds",
     "pins:read": "See public pins",
     "pins:read_secret": "See pins on secret boards",
     "pins:write": "Create, change and delete pins",

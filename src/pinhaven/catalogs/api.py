@@ -1,0 +1,182 @@
+"""HTTP: /v5/catalogs, /v5/catalogs/feeds, processing results and items (Pinterest API v5 shapes; scopes
+catalogs:read / catalogs:write). Everything here is the caller's own: another person's ids answer 404."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from pinhaven.accounts.scopes import Viewer
+from pinhaven.catalogs import present, service
+from pinhaven.catalogs.models import CatalogFeed
+from pinhaven.catalogs.schemas import CatalogCreate, FeedCreate, FeedUpdate
+from pinhaven.catalogs.service import FeedFields
+from pinhaven.deps import BaseUrl, Ctx, DbSession, Pagination, user_id_of, v5_scopes
+from pinhaven.errors import InvalidInput
+from pinhaven.pins.present import present_pins
+
+router = APIRouter(prefix="/v5/catalogs", tags=["catalogs"])
+
+CatalogsRead = Annotated[Viewer, Depends(v5_scopes("catalogs:read"))]
+CatalogsWrite = Annotated[Viewer, Depends(v5_scopes("catalogs:read", "catalogs:write"))]
+ItemIds = Annotated[list[Annotated[str, Query(max_length=127)]] | None, Query(max_length=100)]
+
+
+def _page(items: list[dict[str, Any]], bookmark: str | None) -> dict[str, Any]:
+    return {"items": items, "bookmark": bookmark}
+
+
+@router.post("", status_code=201)
+def create_catalog(db: DbSession, viewer: CatalogsWrite, body: CatalogCreate) -> JSONResponse:
+    """A new RETAIL catalog; a public board named after it holds its product pins."""
+    row = service.create_catalog(db=db, owner_id=user_id_of(viewer), name=body.name)
+    return JSONResponse(present.catalog(row), status_code=201)
+
+
+@router.get("")
+def list_catalogs(db: DbSession, viewer: CatalogsRead, page: Pagination) -> dict[str, Any]:
+    result = service.list_catalogs(db=db, owner_id=user_id_of(viewer), page=page)
+    return _page([present.catalog(c) for c in result.items], result.bookmark)
+
+
+def _fields(body: FeedCreate | FeedUpdate) -> FeedFields:
+    given = body.model_fields_set
+    locale = getattr(body, "default_locale", None)
+    return FeedFields(
+        name=body.name,
+        format=body.format,
+        location=body.location,
+        default_currency=body.default_currency,
+        default_locale=locale if isinstance(locale, str) else None,
+        default_country=getattr(body, "default_country", None),
+        default_availability=body.default_availability,
+        status=body.status,
+        given=set(given)
+        | ({"default_currency", "default_availability"} if isinstance(body, FeedCreate) else set()),
+    )
+
+
+@router.post("/feeds", status_code=201)
+def create_feed(db: DbSession, ctx: Ctx, viewer: CatalogsWrite, body: FeedCreate) -> JSONResponse:
+    """A product feed at a URL (CSV, TSV or XML); its first sync is queued at once. Without catalog_id a
+    catalog named after the feed is created."""
+    row = service.create_feed(
+        db=db, settings=ctx.settings, viewer=viewer, catalog_id=body.catalog_id, fields=_fields(body)
+    )
+    return JSONResponse(present.feed(row), status_code=201)
+
+
+@router.get("/feeds")
+def list_feeds(
+    db: DbSession, viewer: CatalogsRead, page: Pagination, catalog_id: str | None = None
+) -> dict[str, Any]:
+    cid = service.access_catalog(db=db, viewer=viewer, catalog_id=catalog_id).id if catalog_id else None
+    result = service.list_feeds(db=db, owner_id=user_id_of(viewer), page=page, catalog_id=cid)
+    return _page([present.feed(f) for f in result.items], result.bookmark)
+
+
+@router.get("/feeds/{feed_id}")
+def get_feed(db: DbSession, viewer: CatalogsRead, feed_id: str) -> dict[str, Any]:
+    return present.feed(service.access_feed(db=db, viewer=viewer, feed_id=feed_id))
+
+
+@router.patch("/feeds/{feed_id}")
+def update_feed(
+    db: DbSession, ctx: Ctx, viewer: CatalogsWrite, feed_id: str, body: FeedUpdate
+) -> dict[str, Any]:
+    """Change a feed; a new location is fetched at once."""
+    row = service.update_feed(
+        db=db, settings=ctx.settings, viewer=viewer, feed_id=feed_id, fields=_fields(body)
+    )
+    return present.feed(row)
+
+
+@router.delete("/feeds/{feed_id}", status_code=204)
+def delete_feed(db: DbSession, viewer: CatalogsWrite, feed_id: str) -> Response:
+    """Delete a feed: its product pins stay, marked out of stock."""
+    service.delete_feed(db=db, viewer=viewer, feed_id=feed_id)
+    return Response(status_code=204)
+
+
+@router.post("/feeds/{feed_id}/ingest")
+def ingest_feed(db: DbSession, viewer: CatalogsWrite, feed_id: str) -> dict[str, Any]:
+    """Queue a sync of the feed now (v5 CatalogsFeedIngestion)."""
+    feed: CatalogFeed = service.access_feed(db=db, viewer=viewer, feed_id=feed_id)
+    if feed.status != "ACTIVE":
+        raise InvalidInput("the feed is INACTIVE; set it ACTIVE first", field="status")
+    service.request_sync(db=db, feed=feed)
+    return {
+        "id": str(feed.id),
+        "feed_id": str(feed.id),
+        "status": "PROCESSING",
+        "created_at": present.iso_now(),
+    }
+
+
+@router.get("/feeds/{feed_id}/processing_results")
+def list_processing_results(
+    db: DbSession, viewer: CatalogsRead, feed_id: str, page: Pagination
+) -> dict[str, Any]:
+    """The feed's syncs, newest first: status, product counts, v5 validation counters."""
+    feed = service.access_feed(db=db, viewer=viewer, feed_id=feed_id)
+    result = service.list_results(db=db, feed=feed, page=page)
+    return _page([present.processing_result(r) for r in result.items], result.bookmark)
+
+
+@router.get("/processing_results/{processing_result_id}/item_issues")
+def list_item_issues(db: DbSession, viewer: CatalogsRead, processing_result_id: str) -> dict[str, Any]:
+    """Per-item errors and warnings of one sync: item id, its position in the feed (CSV line or XML item
+    number), and each issue's v5 code, field and message (at most 5,000 items are kept)."""
+    row = service.get_result(db=db, viewer=viewer, result_id=processing_result_id)
+    return _page(list(row.issues or []), None)
+
+
+def _filter_ids(filters: str | None) -> tuple[list[str], str | None]:
+    if not filters:
+        return [], None
+    try:
+        data = json.loads(filters)
+    except ValueError:
+        raise InvalidInput("must be a JSON object", field="filters") from None
+    ids = data.get("item_ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise InvalidInput("must hold item_ids, a list of strings", field="filters")
+    catalog_id = data.get("catalog_id")
+    return ids, catalog_id if isinstance(catalog_id, str) else None
+
+
+@router.get("/items")
+def get_items(
+    db: DbSession,
+    viewer: CatalogsRead,
+    base_url: BaseUrl,
+    country: Annotated[str, Query(max_length=2)] = "US",
+    language: Annotated[str, Query(max_length=8)] = "EN",
+    item_ids: ItemIds = None,
+    filters: Annotated[str | None, Query(max_length=20000)] = None,
+) -> dict[str, Any]:
+    """Items of the caller's catalogs by merchant item id (`item_ids`, or `filters` {item_ids, catalog_id}),
+    each with its product pin and current price and availability."""
+    ids, catalog_id = _filter_ids(filters)
+    ids = (item_ids or []) + ids
+    if not ids:
+        raise InvalidInput("give item_ids (or filters with item_ids)", field="item_ids")
+    if len(ids) > 100:
+        raise InvalidInput("at most 100 item ids", field="item_ids")
+    cid = service.access_catalog(db=db, viewer=viewer, catalog_id=catalog_id).id if catalog_id else None
+    rows = service.items_by_ids(db=db, owner_id=user_id_of(viewer), item_ids=ids, catalog_id=cid)
+    pin_ids = [r.pin_id for r in rows if r.pin_id is not None]
+    pins = service.pins_by_id(db=db, pin_ids=pin_ids)
+    reads = {
+        p.id: jsonable_encoder(r)
+        for p, r in zip(
+            pins.values(),
+            present_pins(db=db, viewer=viewer, pins=list(pins.values()), base_url=base_url),
+            strict=True,
+        )
+    }
+    return {"items": [present.item(r, [reads[r.pin_id]] if r.pin_id in reads else []) for r in rows]}
