@@ -42,8 +42,14 @@ def is_operator(request: Request, health_token: str) -> bool:
 
 @router.get("/health", response_model=Health | PublicHealth)
 def health(ctx: Ctx, request: Request, response: Response) -> Health | PublicHealth:
-    """`ok`, or `degraded` when the queue has a backlog (503 when the database is unreachable). Only
-    operators see the details (`database`, `queue`, `stream`): queue depths tell strangers when others act."""
+    """Health check for load balancers and alerts: `ok`, or `degraded` when the job queue or the event outbox
+    has a backlog or the event bus is down; 503 (still `degraded`, `database: unavailable`) when the
+    database cannot be reached. No sign-in needed, and open even when anonymous browsing is off. Only
+    operators see the details (`database`, `queue`, `stream`): callers with the `X-Health-Token` header
+    matching `PINHAVEN_HEALTH_TOKEN`, or requests from this machine's loopback address with no proxy
+    header; queue depths would tell strangers when others act. Errors: 503 when the database is unreachable
+    or the server sheds load.
+    """
     report = _report(ctx, response)
     if is_operator(request, ctx.settings.health_token):
         return report

@@ -18,6 +18,10 @@ AccountReader = Annotated[Viewer, Depends(Scopes("user_accounts:read"))]
 
 @router.get("/me/usage", response_model=UsageRead)
 def get_usage(db: DbSession, ctx: Ctx, viewer: AccountReader) -> UsageRead:
-    """Uploads today (count and bytes), storage used, and the limits that apply to you."""
+    """The caller's quotas: uploads today (count and bytes, reset at midnight UTC), the storage their pictures
+    take, the instance's limits for each (0 means no limit) and their API allowance per minute. Needs a
+    signed-in caller with `user_accounts:read` (token or session cookie). Errors: 401 when signed out; 403
+    for a missing scope.
+    """
     usage = quotas.usage(db=db, settings=ctx.settings, user_id=user_id_of(viewer))
     return UsageRead(**usage.as_dict())
