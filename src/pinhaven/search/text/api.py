@@ -40,7 +40,16 @@ def search_pins(
         str | None, Query(max_length=64, description="Only pins of this topic (id from /ext/v1/taxonomy).")
     ] = None,
 ) -> PinSearchPage:
-    """Pins the caller may see matching `q`: stemmed, prefix and typo-tolerant keywords fused with meaning."""
+    """Search pins the caller may see for `q` (up to 200 characters): stemmed, prefix and typo-tolerant
+    keywords, fused by reciprocal rank with semantic (meaning) matches when semantic search is on (`mode`
+    says which), exact duplicates collapsed, promoted pins possibly in some slots. Narrow by `board` (id),
+    `user` (username) or `topic` (id from `/ext/v1/taxonomy`). The page has `total_estimate` and, when the
+    query was spell-corrected, `corrected_query`; paginated with `page_size` (1-250, default 25) and the
+    signed `bookmark`. Anyone may call it, signed in or not. Pins on secret boards are found only by the
+    board's owner and collaborators (a token also needs `pins:read_secret`), never pins hidden by
+    moderation. Errors: 400 for a too-long query or a non-numeric board id, bad page size or bookmark; 404
+    for a board the caller may not see, an unknown username or an unknown topic; 401 for a bad token.
+    """
     board_id = None
     if board is not None:
         board_id = parse_id(board)
@@ -82,7 +91,12 @@ def search_pins(
 def search_boards(
     db: DbSession, viewer: CurrentViewer, base_url: BaseUrl, page: Pagination, q: SearchText = ""
 ) -> BoardPage:
-    """Boards the caller may see whose name or description matches `q`."""
+    """Search boards the caller may see whose name or description holds every word of `q` (up to 200
+    characters), name matches first, paginated with `page_size` (1-250, default 25) and the signed
+    `bookmark`. Anyone may call it, signed in or not; secret boards are found only by their owner and
+    collaborators (a token also needs `boards:read_secret`). Errors: 400 for a too-long query, a bad page
+    size or bookmark; 401 for a bad token.
+    """
     result = service.search_boards(db=db, viewer=viewer, query=q, page=page)
     return BoardPage(
         items=present_boards(db=db, boards=result.items, base_url=base_url), bookmark=result.bookmark
@@ -91,7 +105,11 @@ def search_boards(
 
 @router.get("/people", response_model=UserPage)
 def search_people(db: DbSession, base_url: BaseUrl, page: Pagination, q: SearchText = "") -> UserPage:
-    """People whose username or display name matches `q`."""
+    """Search people whose username or display name holds every word of `q` (up to 200 characters), username
+    prefix matches first, paginated with `page_size` (1-250, default 25) and the signed `bookmark`. Public:
+    anyone may call it, signed in or not; deactivated, deleted and suspended accounts are never listed.
+    Errors: 400 for a too-long query, a bad page size or bookmark.
+    """
     result = service.search_people(db=db, query=q, page=page)
     return UserPage(
         items=[present_user_summary(db=db, user=user, base_url=base_url) for user in result.items],
