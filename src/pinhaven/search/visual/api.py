@@ -145,9 +145,17 @@ async def search_visual(
     base_url: BaseUrl,
     limit: Annotated[int, Query(ge=1, le=MAX_RESULTS, description="How many pins to return.")] = 25,
 ) -> VisualPinPage:
-    """Pins the caller may see that look like an uploaded image (multipart field `image`), a region of a
-    pin (JSON `{pin_id, crop: {x, y, w, h}}`, coordinates normalised to 0..1) or, with CLIP, a text
-    (JSON `{text, limit?}`)."""
+    """Visual search: pins the caller may see that look like an uploaded image (multipart file field `image`,
+    checked as pin uploads are), like a pin or a region of it (JSON `{pin_id, crop: {x, y, w, h}}`,
+    coordinates from 0 to 1; the pin itself and its saves are left out), or, when the CLIP embedder is
+    installed, like a text (JSON `{text, limit?}`, up to 300 characters). Best first with a `score`, up to
+    `limit` (1-100, default 25), one page. Anyone may call it, signed in or not; pins on secret boards are
+    found only by the board's owner and collaborators (a token also needs `pins:read_secret`), never pins
+    hidden by moderation. Errors: 400 for another content type, a missing or undecodable image, a bad crop
+    or a region under 16 px, a bad pin id, or a text query where the embedder has no text tower; 404 for a
+    pin the caller may not see or whose image is gone; 413 for an image over the upload size or pixel
+    limit; 401 for a bad token.
+    """
     content_type = request.headers.get("content-type", "")
     upload: bytes | None = None
     body: dict[str, Any] | None = None
@@ -197,7 +205,13 @@ async def search_visual(
 def pin_duplicates(
     pin_id: str, ctx: Ctx, db: DbSession, viewer: CurrentViewer, base_url: BaseUrl
 ) -> DuplicatePinPage:
-    """Pins the caller may see showing the same image (exact) or a near-duplicate of it (near)."""
+    """Pins the caller may see that show the same stored image as this pin (`exact`) or a near-duplicate of it
+    (`near`: re-encoded, resized or cropped copies), with a `score`, in one page, plus the `group_id` of
+    the pin's duplicate group. Anyone may call it, signed in or not; a pin on a secret board answers 404 to
+    anyone but the board's owner and collaborators (a token also needs `pins:read_secret`), and duplicates
+    the caller may not see are never listed. Errors: 404 for an unknown or invisible pin; 401 for a bad
+    token.
+    """
     pin = access_pin(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     found = find_duplicates(db=db, service=visual_service(ctx), viewer=viewer, pin=pin)
     reads = present_pins(db=db, viewer=viewer, pins=[s.pin for s in found], base_url=base_url)
@@ -225,9 +239,14 @@ def pin_not_same(
     db: DbSession,
     viewer: Annotated[Viewer, Depends(Scopes("pins:write"))],
 ) -> NotSameResult:
-    """The owner of pin `pin_id` says pin `other_id` (any pin they may see) is not the same picture: the
-    two images never group again and their current group is split at once. 404 for a pin the caller may
-    not see; 403 unless the caller may edit `pin_id`."""
+    """The owner of pin `pin_id` says pin `other_id` (any pin they may see) is not the same picture: the two
+    images never group as duplicates again and their current group is split at once. The pin's creator or
+    its board's owner may call it, with `pins:write` (token, or session cookie with its CSRF token; a token
+    also needs `pins:write_secret` for a pin on a secret board). Answers both pins' groups after the split.
+    Errors: 404 for either pin when the caller may not see it; 403 when the caller may not edit `pin_id`,
+    or for a missing scope or CSRF token; 400 when both pins show the very same stored image; 401 when
+    signed out.
+    """
     service = visual_service(ctx)
     separated = mark_not_same(
         db=db, service=service, viewer=viewer, pin_id=parse_id(pin_id), other_pin_id=parse_id(other_id)
@@ -247,7 +266,11 @@ def pin_not_same(
 def board_clusters(
     board_id: str, ctx: Ctx, db: DbSession, viewer: CurrentViewer, base_url: BaseUrl
 ) -> clusters_service.ClusterList:
-    """Groups of visually similar pins on a board, each with a representative pin and a suggested name."""
+    """Groups of visually similar pins on a board the caller may see, each with a representative pin and a
+    suggested name, in one page. Anyone may call it, signed in or not; a secret board answers 404 to anyone
+    but its owner and collaborators (a token also needs `boards:read_secret`), and only pins the caller may
+    see are clustered. Errors: 404 for an unknown or invisible board; 401 for a bad token.
+    """
     return clusters_service.board_clusters(
         db=db, service=visual_service(ctx), viewer=viewer, board_id=parse_id(board_id), base_url=base_url
     )
