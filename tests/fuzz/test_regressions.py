@@ -88,6 +88,26 @@ def test_bodies_and_filters_naming_unknown_objects_are_documented_404s(
             {"json": {"object_type": "pin", "object_id": "1001", "reason": "spam"}},
         ),
         ("POST", "/ext/v1/search/visual", "/ext/v1/search/visual", {"json": {"pin_id": "1001"}}),
+        (
+            "POST",
+            "/v5/catalogs/feeds",
+            "/v5/catalogs/feeds",
+            {
+                "json": {
+                    "format": "CSV",
+                    "location": "https://shop.example/feed.csv",
+                    "name": "Feed",
+                    "catalog_id": "1001",
+                }
+            },
+        ),
+        ("GET", "/v5/catalogs/feeds", "/v5/catalogs/feeds?catalog_id=1001", {}),
+        (
+            "GET",
+            "/v5/catalogs/items",
+            '/v5/catalogs/items?filters={"item_ids":["a"],"catalog_id":"1001"}',
+            {},
+        ),
         ("GET", "/ext/v1/search/pins", "/ext/v1/search/pins?user=nobody", {}),
         ("GET", "/ext/v1/search/pins", "/ext/v1/search/pins?q=tiles&board=1001", {}),
     ]

@@ -10,12 +10,13 @@ import time
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.conftest import ALL_BACKENDS
 
 from pinhaven.context import AppContext
 
 from .harness import Report, fuzz, operations, seed
 
-# Examples per operation of the full run (PINHAVEN_FUZZ_EXAMPLES overrides, e.g. for a longer run).
+# Examples per operation of the full run (PINHAVEN_FUZZ_EXAMPLES_PER_OPERATION overrides it, e.g. for a longer run).
 FULL_EXAMPLES = int(os.environ.get("PINHAVEN_FUZZ_EXAMPLES_PER_OPERATION", "40"))
 SMOKE_OPERATIONS = [
     "GET /v5/pins/{pin_id}",
@@ -27,6 +28,9 @@ SMOKE_OPERATIONS = [
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "database_url", ALL_BACKENDS, indirect=True
+)  # NULs, big ids: PostgreSQL/MariaDB differ
 def test_every_operation_conforms(ctx: AppContext, app: FastAPI, client: TestClient) -> None:
     world = seed(ctx, client)
     ops = operations(app)
