@@ -42,13 +42,14 @@ def search_pins(
 ) -> PinSearchPage:
     """Search pins the caller may see for `q` (up to 200 characters): stemmed, prefix and typo-tolerant
     keywords, fused by reciprocal rank with semantic (meaning) matches when semantic search is on (`mode`
-    says which), exact duplicates collapsed, promoted pins possibly in some slots. Narrow by `board` (id),
-    `user` (username) or `topic` (id from `/ext/v1/taxonomy`). The page has `total_estimate` and, when the
-    query was spell-corrected, `corrected_query`; paginated with `page_size` (1-250, default 25) and the
-    signed `bookmark`. Anyone may call it, signed in or not. Pins on secret boards are found only by the
-    board's owner and collaborators (a token also needs `pins:read_secret`), never pins hidden by
-    moderation. Errors: 400 for a too-long query or a non-numeric board id, bad page size or bookmark; 404
-    for a board the caller may not see, an unknown username or an unknown topic; 401 for a bad token.
+    says which), one pin per duplicate group (exact and near copies), promoted pins possibly in some slots.
+    Narrow by `board` (id), `user` (username) or `topic` (id from `/ext/v1/taxonomy`). The page has
+    `total_estimate` and, when the query was spell-corrected, `corrected_query`; paginated with `page_size`
+    (1-250, default 25) and the signed `bookmark`. Anyone may call it, signed in or not. Pins on secret
+    boards are found only by the board's owner and collaborators (a token also needs `pins:read_secret`),
+    never pins hidden by moderation. Errors: 400 for a too-long query or a non-numeric board id, bad page
+    size or bookmark; 404 for a board the caller may not see, an unknown username or an unknown topic; 401
+    for a bad token.
     """
     board_id = None
     if board is not None:
