@@ -167,6 +167,7 @@ class Settings:
     ranking_weights: str = "save=1,click=0.6,closeup=0.3,hide=-2"  # utility of the ranker's objectives
     ranking_train_interval_seconds: float = 21600.0  # scheduled label + train + promote-if-better (0: never)
     ranking_min_new_sessions: int = 500  # labelled feed sessions since the last model before retraining
+    catalog_sync_interval_hours: float = 6.0  # catalog feeds re-fetched this often (0: only on request)
     ocr_enabled: bool = True  # read text in new images (needs rapidocr-onnxruntime; off with a log line if absent)
     ocr_det_side: int = 480  # px: longest side the text detector sees (smaller: faster, misses small text)
     ocr_rec_model: str = ""  # empty: the shipped Chinese+Latin model; else a PaddleOCR recognition .onnx
@@ -269,6 +270,7 @@ _CASTS: dict[str, Callable[[str], Any]] = {
     "ranking_weights": _ranking_weights,
     "ranking_train_interval_seconds": float,
     "ranking_min_new_sessions": int,
+    "catalog_sync_interval_hours": float,
     "ocr_enabled": _bool,
     "ocr_det_side": int,
     "ocr_rec_model": str.strip,
@@ -458,6 +460,8 @@ SETTINGS_DOC: dict[str, str] = {
     "examples exist, trains a ranking model and promotes it if it beats the current one (0: never).",
     "ranking_min_new_sessions": "Labelled feed sessions needed since the last trained model before the "
     "scheduled job trains again.",
+    "catalog_sync_interval_hours": "How often each active catalog feed is fetched again (prices and availability "
+    "of its product pins follow the feed); 0 re-fetches only on request (API ingest, `pinhaven catalogs sync`).",
     "ads_enabled": "Show promoted pins (docs/ADS.md) in the home feed, search results and related pins.",
     "ads_every_organic": "One ad slot after every N organic pins (never the first slot, never two in a row).",
     "ads_signed_out": "Show promoted pins to signed-out visitors too.",

@@ -33,6 +33,7 @@ def start_background(ctx: AppContext) -> None:
 
         schedule_digest(ctx)  # the daily notification e-mail digest (when PINHAVEN_SMTP_URL is set)
         _schedule_ranking(ctx)
+        _schedule_catalog_syncs(ctx)
     if (
         ctx.settings.event_bus_url
     ):  # relay and durable consumers where jobs run; every process follows the graph
@@ -79,6 +80,15 @@ def _schedule_ranking(ctx: AppContext) -> None:
 
     with session_scope(ctx.sessions) as db:
         ensure_scheduled(db=db, interval_seconds=ctx.settings.ranking_train_interval_seconds)
+
+
+def _schedule_catalog_syncs(ctx: AppContext) -> None:
+    """Queue the job that re-fetches due catalog feeds, once per instance (it re-queues itself)."""
+    from pinhaven.catalogs.jobs import ensure_scheduled
+    from pinhaven.db.engine import session_scope
+
+    with session_scope(ctx.sessions) as db:
+        ensure_scheduled(db=db, interval_hours=ctx.settings.catalog_sync_interval_hours)
 
 
 def stop_background(ctx: AppContext) -> None:

@@ -113,20 +113,22 @@ def test_csv_feed_ingests_with_per_item_errors_and_follows_changes(
     second = _latest_result(client, alice, feed["id"])
     assert second["id"] != result["id"] and second["product_counts"] == {"original": 2, "ingested": 2}
 
+    # Prices and availability in the API: the product pin and Bob's save of it both show the new price.
+    for who, pin_id in ((bob, saved.json()["id"]), (alice, pin["id"]), (None, saved.json()["id"])):
+        shown = client.get(f"/ext/v1/pins/{pin_id}", headers=who.headers if who else {}).json()["product"]
+        assert (shown["price"], shown["currency"], shown["price_label"]) == ("14.5", "USD", "$14.50")
+        assert (shown["availability"], shown["availability_label"]) == ("IN_STOCK", "In stock")
+
     with ctx.sessions() as db:
-        save = db.get(Pin, int(saved.json()["id"]))
-        original = db.get(Pin, int(pin["id"]))
-        assert save is not None and original is not None
-        bob_viewer = __import__("pinhaven.accounts.scopes", fromlist=["x"]).session_viewer(bob.user.id)
-        shown = products.shown_for_pins(db=db, viewer=bob_viewer, pins=[save, original])
-        assert shown[save.id].price == "14.5" and shown[original.id].price == "14.5"
-        assert shown[save.id].availability == "IN_STOCK"
         wall = db.scalars(select(CatalogItem).where(CatalogItem.item_id == "L3")).one()
         assert wall.present is False and wall.availability == "OUT_OF_STOCK" and wall.pin_id is not None
         assert db.get(Pin, wall.pin_id) is not None  # unavailable, not deleted
         assert products.get_for_pin(db=db, pin_id=wall.pin_id).availability == "OUT_OF_STOCK"  # type: ignore[union-attr]
         floor = db.scalars(select(CatalogItem).where(CatalogItem.item_id == "L2")).one()
         assert products.get_for_pin(db=db, pin_id=floor.pin_id).availability == "IN_STOCK"  # type: ignore[arg-type,union-attr]
+    gone = client.get(f"/ext/v1/pins/{wall.pin_id}").json()["product"]
+    assert (gone["availability"], gone["availability_label"]) == ("OUT_OF_STOCK", "Out of stock")
+    with ctx.sessions() as db:
         assert db.scalar(select(Pin.id).where(Pin.board_id == int(catalog_board)).limit(5)) is not None
         assert (
             len(list(db.scalars(select(Pin.id).where(Pin.board_id == int(catalog_board))))) == 3

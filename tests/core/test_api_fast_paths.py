@@ -102,7 +102,7 @@ def test_board_pages_hold_exactly_the_single_pin_reads(
     assert repin["board_owner"] == repin["creator"] == {"username": "bob"}
     anonymous = all_items(client, f"/ext/v1/boards/{kitchens}/pins", {}, section_id=tiles)
     social = ("comment_count", "reactions", "my_reaction")  # /ext/v1/pins/{id} adds them (comments/api.py)
-    social += ("topics", "image_text")  # and these (topics/, ocr/)
+    social += ("topics", "image_text", "product")  # and these (topics/, ocr/, pins/products.py)
     singles = [client.get(f"/ext/v1/pins/{item['id']}").json() for item in anonymous]
     assert [
         item == {k: v for k, v in one.items() if k not in social}

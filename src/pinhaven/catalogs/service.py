@@ -198,6 +198,8 @@ def create_feed(
         catalog = create_catalog(db=db, owner_id=viewer.user_id, name=fields.name)
     feed = CatalogFeed(catalog_id=catalog.id, owner_id=viewer.user_id, status="ACTIVE")
     _apply(feed, fields, settings=settings)
+    # The first sync is queued below; the scheduler's turn comes one interval later.
+    feed.next_sync_at = utcnow() + timedelta(hours=max(settings.catalog_sync_interval_hours, 0.0))
     db.add(feed)
     db.flush()
     if feed.status == "ACTIVE":
@@ -342,7 +344,7 @@ def _finish(
         result.updated_at = utcnow()
         now = utcnow()
         feed.last_synced_at = now
-        hours = float(getattr(ctx.settings, "catalog_sync_interval_hours", 6.0))
+        hours = ctx.settings.catalog_sync_interval_hours
         feed.next_sync_at = now + timedelta(hours=hours) if hours > 0 else None
 
 

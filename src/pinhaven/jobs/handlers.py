@@ -48,6 +48,7 @@ BUILTIN: dict[str, str] = {
     "ocr.read_image": "pinhaven.ocr.handlers:read_image_job",
     "topics.assign_pin": "pinhaven.topics.handlers:assign_pin_job",
     "catalogs.sync_feed": "pinhaven.catalogs.jobs:sync_feed_job",
+    "catalogs.sync_due": "pinhaven.catalogs.jobs:sync_due_job",
     "moderation.scan_pin": "pinhaven.moderation.jobs:scan_pin_job",
     "moderation.scan_image": "pinhaven.moderation.jobs:scan_image_job",
     "accounts.erase": "pinhaven.accounts.erasure:erase_job",

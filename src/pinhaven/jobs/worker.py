@@ -302,6 +302,12 @@ def _schedule_periodic_jobs(ctx: AppContext, kinds: list[str] | None) -> None:
     if kinds is None or JOB_KIND in kinds:
         with session_scope(ctx.sessions) as db:
             ensure_scheduled(db=db, interval_seconds=ctx.settings.url_learning_interval_seconds)
+    from pinhaven.catalogs.jobs import DUE_JOB
+    from pinhaven.catalogs.jobs import ensure_scheduled as ensure_catalog_syncs
+
+    if kinds is None or DUE_JOB in kinds:
+        with session_scope(ctx.sessions) as db:
+            ensure_catalog_syncs(db=db, interval_hours=ctx.settings.catalog_sync_interval_hours)
 
 
 def _name(signum: int) -> str:

@@ -27,11 +27,11 @@ from pinhaven.deps import (
 from pinhaven.errors import InvalidInput
 from pinhaven.media import service as media_service
 from pinhaven.pagination import Page, PageParams, bookmark_int
-from pinhaven.pins import search, service
+from pinhaven.pins import products, search, service
 from pinhaven.pins.board_pages import cached_board_page_json
 from pinhaven.pins.models import Pin
 from pinhaven.pins.present import page_json, pins_json, present_pin
-from pinhaven.pins.schemas import PinCreate, PinPage, PinRead, PinSave, PinUpdate
+from pinhaven.pins.schemas import PinCreate, PinPage, PinProductRead, PinRead, PinSave, PinUpdate
 from pinhaven.safety import quotas
 from pinhaven.topics.schemas import PinDetail
 
@@ -337,6 +337,9 @@ def get_any_pin(db: DbSession, viewer: CurrentViewer, pin_id: str, base_url: Bas
     pin = service.get_visible(db=db, viewer=viewer, pin_id=parse_id(pin_id))
     social = with_social(db, viewer, present_pin(db=db, viewer=viewer, pin=pin, base_url=base_url))
     detail: PinDetail = with_understanding(db, social, image_id=pin.image_id)
+    product = products.read_for(db=db, viewer=viewer, pin=pin)
+    if product is not None:
+        detail.product = PinProductRead.model_validate(product)
     return detail
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "for_pins",
     "get_for_pin",
     "price_label",
+    "read_for",
     "set_for_pin",
     "shown_for_pins",
 ]
@@ -142,6 +143,23 @@ _AVAILABILITY = {
     "SOLD_OUT": "Sold out",
     "DISCONTINUED": "Discontinued",
 }
+
+
+def read_for(*, db: Session, viewer: Viewer, pin: Any) -> dict[str, Any] | None:
+    """The pin's shopping facts as the API shows them (PinProductRead), or None for a pin without any."""
+    from pinhaven.timefmt import iso
+
+    row = shown_for_pins(db=db, viewer=viewer, pins=[pin]).get(pin.id)
+    if row is None:
+        return None
+    return {
+        "price": row.price,
+        "currency": row.currency,
+        "price_label": price_label(row),
+        "availability": row.availability,
+        "availability_label": availability_label(row),
+        "updated_at": iso(row.updated_at),
+    }
 
 
 def availability_label(product: PinProduct | None) -> str | None:

@@ -16,6 +16,18 @@ class ImageDetails(BaseModel):
     url: str
 
 
+class PinProductRead(BaseModel):
+    """A product pin's shopping facts (/ext/v1/pins/{id}; v5 pins have no such field): its own, or for a save
+    those of the pin it was saved from when the viewer may see that pin. Catalog feeds keep them current."""
+
+    price: str | None  # decimal text, e.g. "14.5"
+    currency: str | None  # ISO 4217
+    price_label: str | None  # "$14.50"
+    availability: str | None  # IN_STOCK, OUT_OF_STOCK, PREORDER, ...
+    availability_label: str | None  # "In stock"
+    updated_at: str
+
+
 class PinMedia(BaseModel):
     media_type: str = "image"
     images: dict[str, ImageDetails]

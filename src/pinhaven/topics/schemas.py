@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from pinhaven.comments.schemas import PinWithSocial
-from pinhaven.pins.schemas import PinRead
+from pinhaven.pins.schemas import PinProductRead, PinRead
 
 
 class TopicRef(BaseModel):
@@ -57,3 +57,4 @@ class PinDetail(PinWithSocial):
 
     topics: list[PinTopicRead] = []  # up to 3, main first
     image_text: str | None = None  # the words OCR read in the picture
+    product: PinProductRead | None = None  # price and availability (pins/products.py, catalogs/)
