@@ -11,7 +11,13 @@ from tests.conftest import ALL_BACKENDS
 from pinhaven.context import AppContext
 from pinhaven.db.registry import all_metadata
 
-TABLES = {"catalogs", "catalog_feeds", "catalog_items", "catalog_processing_results"}
+TABLES = {
+    "catalogs",
+    "catalog_feeds",
+    "catalog_items",
+    "catalog_processing_results",
+    "catalog_product_groups",
+}
 
 
 @pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)

@@ -11,12 +11,19 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from pinhaven.accounts.scopes import Viewer
-from pinhaven.catalogs import present, service
+from pinhaven.catalogs import groups, present, service
 from pinhaven.catalogs.models import CatalogFeed
-from pinhaven.catalogs.schemas import CatalogCreate, FeedCreate, FeedUpdate
+from pinhaven.catalogs.schemas import (
+    CatalogCreate,
+    FeedCreate,
+    FeedUpdate,
+    ProductGroupCreate,
+    ProductGroupUpdate,
+)
 from pinhaven.catalogs.service import FeedFields
 from pinhaven.deps import BaseUrl, Ctx, DbSession, Pagination, user_id_of, v5_scopes
 from pinhaven.errors import InvalidInput
+from pinhaven.pagination import bookmark_int, encode_bookmark
 from pinhaven.pins.present import present_pins
 
 router = APIRouter(prefix="/v5/catalogs", tags=["catalogs"])
@@ -180,3 +187,97 @@ def get_items(
         )
     }
     return {"items": [present.item(r, [reads[r.pin_id]] if r.pin_id in reads else []) for r in rows]}
+
+
+# --- product groups ----------------------------------------------------------------------------------------
+
+
+@router.post("/product_groups", status_code=201)
+def create_product_group(db: DbSession, viewer: CatalogsWrite, body: ProductGroupCreate) -> JSONResponse:
+    """A product group of one catalog: `filters` {"all_of"|"any_of": [{KEY: {values, negated?}}]} with keys
+    BRAND, PRODUCT_TYPE_0..4, MIN_PRICE / MAX_PRICE ({values: number, inclusion}), AVAILABILITY, ITEM_ID,
+    CONDITION, CURRENCY (400 for any other)."""
+    group = service.create_group(
+        db=db,
+        viewer=viewer,
+        catalog_id=body.catalog_id,
+        name=body.name,
+        description=body.description,
+        filters=body.filters,
+    )
+    return JSONResponse(present.product_group(group), status_code=201)
+
+
+@router.get("/product_groups")
+def list_product_groups(
+    db: DbSession, viewer: CatalogsRead, page: Pagination, catalog_id: str | None = None
+) -> dict[str, Any]:
+    cid = service.access_catalog(db=db, viewer=viewer, catalog_id=catalog_id).id if catalog_id else None
+    result = service.list_groups(db=db, owner_id=user_id_of(viewer), page=page, catalog_id=cid)
+    return _page([present.product_group(g) for g in result.items], result.bookmark)
+
+
+@router.get("/product_groups/{product_group_id}")
+def get_product_group(db: DbSession, viewer: CatalogsRead, product_group_id: str) -> dict[str, Any]:
+    return present.product_group(
+        groups.access_group(db=db, owner_id=viewer.user_id, group_id=product_group_id)
+    )
+
+
+@router.patch("/product_groups/{product_group_id}")
+def update_product_group(
+    db: DbSession, viewer: CatalogsWrite, product_group_id: str, body: ProductGroupUpdate
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    return present.product_group(
+        service.update_group(db=db, viewer=viewer, group_id=product_group_id, changes=changes)
+    )
+
+
+@router.delete("/product_groups/{product_group_id}", status_code=204)
+def delete_product_group(db: DbSession, viewer: CatalogsWrite, product_group_id: str) -> Response:
+    group = groups.access_group(db=db, owner_id=viewer.user_id, group_id=product_group_id)
+    db.delete(group)
+    return Response(status_code=204)
+
+
+@router.get("/product_groups/{product_group_id}/product_counts")
+def product_group_counts(db: DbSession, viewer: CatalogsRead, product_group_id: str) -> dict[str, Any]:
+    group = groups.access_group(db=db, owner_id=viewer.user_id, group_id=product_group_id)
+    counts = groups.product_counts(groups.matching_items(db=db, group=group))
+    return {"catalog_type": "RETAIL", "in_stock": counts["in_stock"], "total": counts["total"]}
+
+
+@router.get("/product_groups/{product_group_id}/products")
+def product_group_products(
+    db: DbSession, viewer: CatalogsRead, base_url: BaseUrl, product_group_id: str, page: Pagination
+) -> dict[str, Any]:
+    """The group's products, item-id order: `{catalog_type, metadata (item attributes), pin}` (pin null for an
+    item without a product pin)."""
+    group = groups.access_group(db=db, owner_id=viewer.user_id, group_id=product_group_id)
+    items = groups.matching_items(db=db, group=group)
+    start = bookmark_int(page.bookmark) or 0  # signed offset bookmark (pagination.py)
+    chunk = items[start : start + page.page_size]
+    pins = service.pins_by_id(db=db, pin_ids=[i.pin_id for i in chunk if i.pin_id is not None])
+    reads = dict(
+        zip(
+            pins,
+            (
+                jsonable_encoder(r)
+                for r in present_pins(db=db, viewer=viewer, pins=list(pins.values()), base_url=base_url)
+            ),
+            strict=True,
+        )
+    )
+    bookmark = encode_bookmark([start + page.page_size]) if start + page.page_size < len(items) else None
+    return _page(
+        [
+            {
+                "catalog_type": "RETAIL",
+                "metadata": present.item_attributes(i),
+                "pin": reads.get(i.pin_id or 0),
+            }
+            for i in chunk
+        ],
+        bookmark,
+    )

@@ -99,3 +99,18 @@ class CatalogProcessingResult(IdMixin, Base):
     issues: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CatalogProductGroup(IdMixin, Base):
+    """A merchant's named subset of a catalog's items, by v5 filters (`{"all_of"|"any_of": [{KEY: criteria}]}`)."""
+
+    __tablename__ = "catalog_product_groups"
+    __table_args__ = (Index("ix_catalog_product_groups_owner_id_id", "owner_id", "id"),)
+
+    catalog_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("catalogs.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -121,3 +121,23 @@ def iso_now() -> str:
     from pinhaven.db.base import utcnow
 
     return iso(utcnow())
+
+
+def product_group(row: Any) -> dict[str, Any]:
+    """v5 CatalogsRetailProductGroup (timestamps are Unix seconds there)."""
+    return {
+        "catalog_type": "RETAIL",
+        "id": str(row.id),
+        "catalog_id": str(row.catalog_id),
+        "feed_id": None,
+        "name": row.name,
+        "description": row.description,
+        "filters": row.filters,
+        "is_featured": False,
+        "type": "MERCHANT_CREATED",
+        "status": "ACTIVE",
+        "created_at": int(row.created_at.timestamp()),
+        "updated_at": int(row.updated_at.timestamp()),
+        "country": None,
+        "locale": None,
+    }

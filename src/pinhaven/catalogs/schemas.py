@@ -45,3 +45,17 @@ class FeedUpdate(_Body):
     default_currency: Currency | None = None
     default_availability: Availability | None = None
     status: Literal["ACTIVE", "INACTIVE"] | None = None
+
+
+class ProductGroupCreate(_Body):
+    name: Line = Field(min_length=1, max_length=200)
+    catalog_id: ID
+    filters: dict[str, Any]
+    description: str | None = Field(default=None, max_length=1000)
+    catalog_type: Literal["RETAIL"] = "RETAIL"
+
+
+class ProductGroupUpdate(_Body):
+    name: Line | None = Field(default=None, min_length=1, max_length=200)
+    filters: dict[str, Any] | None = None
+    description: str | None = Field(default=None, max_length=1000)

@@ -555,3 +555,49 @@ def sync_feed(ctx: AppContext, feed_id: int, options: SyncOptions | None = None)
     tally.counts["INFO:removed"] += removed
     _finish(ctx, feed.id, result_id, "COMPLETED", tally, None)
     return result_id
+
+
+# --- product groups ----------------------------------------------------------------------------------------
+
+
+def create_group(
+    *, db: Session, viewer: Viewer, catalog_id: str, name: str, description: str | None, filters: Any
+) -> Any:
+    from pinhaven.catalogs.groups import check_filters
+    from pinhaven.catalogs.models import CatalogProductGroup
+
+    catalog = access_catalog(db=db, viewer=viewer, catalog_id=catalog_id)
+    group = CatalogProductGroup(
+        catalog_id=catalog.id,
+        owner_id=catalog.owner_id,
+        name=name.strip(),
+        description=description,
+        filters=check_filters(filters),
+    )
+    db.add(group)
+    db.flush()
+    return group
+
+
+def update_group(*, db: Session, viewer: Viewer, group_id: str, changes: dict[str, Any]) -> Any:
+    from pinhaven.catalogs.groups import access_group, check_filters
+
+    group = access_group(db=db, owner_id=viewer.user_id, group_id=group_id)
+    if changes.get("name") is not None:
+        group.name = str(changes["name"]).strip()
+    if "description" in changes:
+        group.description = changes["description"]
+    if changes.get("filters") is not None:
+        group.filters = check_filters(changes["filters"])
+    group.updated_at = utcnow()
+    db.flush()
+    return group
+
+
+def list_groups(*, db: Session, owner_id: int, page: PageParams, catalog_id: int | None = None) -> Page[Any]:
+    from pinhaven.catalogs.models import CatalogProductGroup
+
+    query = select(CatalogProductGroup).where(CatalogProductGroup.owner_id == owner_id)
+    if catalog_id is not None:
+        query = query.where(CatalogProductGroup.catalog_id == catalog_id)
+    return _page(db, query, CatalogProductGroup.id, page)

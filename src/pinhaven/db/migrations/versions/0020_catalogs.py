@@ -131,9 +131,34 @@ def upgrade() -> None:
     op.create_index(
         "ix_catalog_processing_results_feed_id_id", "catalog_processing_results", ["feed_id", "id"]
     )
+    op.create_table(
+        "catalog_product_groups",
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("catalog_id", sa.BigInteger(), nullable=False),
+        sa.Column("owner_id", sa.BigInteger(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.String(length=1000), nullable=True),
+        sa.Column("filters", sa.JSON(), nullable=False),
+        *_times(),
+        sa.ForeignKeyConstraint(
+            ["catalog_id"],
+            ["catalogs.id"],
+            name=op.f("fk_catalog_product_groups_catalog_id_catalogs"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_catalog_product_groups_owner_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_product_groups")),
+    )
+    op.create_index("ix_catalog_product_groups_owner_id_id", "catalog_product_groups", ["owner_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_table("catalog_product_groups")
     op.drop_table("catalog_processing_results")
     op.drop_table("catalog_items")
     op.drop_table("catalog_feeds")
