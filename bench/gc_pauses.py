@@ -170,6 +170,7 @@ def run_variant(name: str, src: Path, args: argparse.Namespace, hook_dir: Path) 
             "PINHAVEN_ADMISSION_READ_LIMIT": "0",
             "PINHAVEN_ADMISSION_WRITE_LIMIT": "0",
             "PINHAVEN_BENCH_GC_DIR": str(gc_dir),
+            "PINHAVEN_API_RATE_PER_MINUTE": "0",  # no per-token allowance (safety/ratelimit.py): 429s are not listings
         }
         if "gen0=" in name:  # a variant that tries another generation-0 threshold
             env["PINHAVEN_BENCH_GC_GEN0"] = name.split("gen0=", 1)[1]

@@ -64,6 +64,7 @@ def run(name: str, src: Path, database: str, args: argparse.Namespace) -> dict[s
         "PINHAVEN_WORKER_THREADS": str(args.worker_threads),
         "PINHAVEN_UPLOAD_DAILY_COUNT": "0",  # no daily upload quota (safety/quotas.py) in a benchmark
         "PINHAVEN_UPLOAD_DAILY_BYTES": "0",
+        "PINHAVEN_API_RATE_PER_MINUTE": "0",  # no per-token allowance (safety/ratelimit.py)
     }
     try:
         if database == "postgresql":
