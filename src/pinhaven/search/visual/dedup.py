@@ -15,8 +15,12 @@ Flat graphics (either image's `layout.flatness` ≥ FLAT_FROM) need more than on
 descriptor are dominated by the plain background there, so two different graphics on the same background
 agree on both. Such a pair counts only when one of the tiers above finds it *and* the drawn parts agree
 (structure.py: one transform maps the shapes, letters and blocks of one onto the other's, covering
-≥ `min_structure_agreement` of both). Without both layouts a flat pair counts only on near-identical hashes
-in hash-only mode (no embeddings), and not at all otherwise. At most `max_structure_checks` flat candidates
+≥ `min_structure_agreement` of both), or when one of the query's other readings of its parts (measured
+at a 10 % crop's zoom either way and turned back ±5°: `ImageHashes.layout_variants`) agrees at the higher
+`min_variant_agreement` (crops and small rotations resample letters so that they merge or split
+differently; a second reading at the other picture's scale or angle labels them alike). Without both
+layouts a flat pair counts only on near-identical hashes in hash-only mode (no embeddings), and not at all
+otherwise. At most `max_structure_checks` flat candidates
 (most similar first) get the parts check per lookup, which bounds its cost where one template has many
 siblings. A pair an owner marked "not the same picture" never counts (`not_same`).
 
@@ -71,9 +75,10 @@ class DuplicatePolicy:
     # `structure.structure_variants`): more readings give a sibling more chances, so a reading must agree
     # this much (tuned on seed 1: a sibling's best other reading reached 0.896, a copy's 0.92+ mostly)
     min_variant_agreement: float = 0.92
-    # flat candidates given the parts check per query, most similar (cosine) first: ≈ 1-3 ms each. It bounds
-    # the cost but not within 20 ms yet (10k flat graphics: CPU p99 ≈ 77 ms), and at that size the cap
-    # costs recall (bench/visual.py part `lookup`, docs/BENCHMARKS.md)
+    # flat candidates given the parts check per query, most similar (cosine) first: ≈ 1-3 ms each, up to 5×
+    # that when the plain reading fails and the other readings are tried. It bounds the cost but not within
+    # 20 ms yet (2k flat graphics: CPU p99 ≈ 30 ms; 10k before the other readings: 77 ms), and at 10k the
+    # cap costs recall (bench/visual.py part `lookup`, docs/BENCHMARKS.md)
     max_structure_checks: int = 8
 
     @classmethod
