@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from openapi_generated.pinterest_client import ApiClient, Configuration
 from openapi_generated.pinterest_client.exceptions import ForbiddenException, NotFoundException
 from openapi_generated.pinterest_client.model.catalog import Catalog
@@ -18,6 +19,8 @@ from openapi_generated.pinterest_client.model.catalogs_feeds_update_request impo
 from openapi_generated.pinterest_client.model.catalogs_format import CatalogsFormat
 from openapi_generated.pinterest_client.model.catalogs_items import CatalogsItems
 from openapi_generated.pinterest_client.model.catalogs_retail_feed import CatalogsRetailFeed
+from openapi_generated.pinterest_client.model.catalogs_retail_product import CatalogsRetailProduct
+from openapi_generated.pinterest_client.model.catalogs_retail_product_group import CatalogsRetailProductGroup
 from openapi_generated.pinterest_client.model.catalogs_status import CatalogsStatus
 from openapi_generated.pinterest_client.model.country import Country
 from openapi_generated.pinterest_client.model.item_attributes import ItemAttributes
@@ -98,6 +101,28 @@ def test_catalogs_with_the_official_client(live: str, ctx: AppContext, shop: Sho
         (pin,) = [_strict(p, Pin, cfg) for p in by_id["C1"].pins]
         assert pin.title == "Linen shirt" and pin.link == "https://shop.test/c1"
         assert _strict(by_id["C2"].attributes, ItemAttributes, cfg).availability == "out of stock"
+
+        # Product groups: created over plain HTTP (the package's create body is the UNKNOWN_BASE_TYPE placeholder),
+        # then read with the client: typed get, strict list items, counts and products.
+        filters = {
+            "all_of": [{"BRAND": {"values": ["Loom"]}}, {"MAX_PRICE": {"values": 30.0, "inclusion": True}}]
+        }
+        made = httpx.post(
+            f"{live}/v5/catalogs/product_groups",
+            json={"name": "Cheap Loom", "catalog_id": catalog.id, "filters": filters},
+            headers={"Authorization": f"Bearer {alice.token}"},
+        )
+        assert made.status_code == 201, made.text
+        group = api.catalogs_product_groups_get(made.json()["id"])
+        assert isinstance(group, CatalogsRetailProductGroup) and group.name == "Cheap Loom"
+        listed_groups = api.catalogs_product_groups_list(catalog_id=catalog.id)
+        assert [_strict(g, CatalogsRetailProductGroup, cfg).id for g in listed_groups["items"]] == [group.id]
+        counts = api.catalogs_product_groups_product_counts_get(group.id)
+        assert (counts.total, counts.out_of_stock) == (1, 1)
+        (product,) = api.catalogs_product_group_pins_list(group.id)["items"]
+        strict_product = _strict(product, CatalogsRetailProduct, cfg)
+        assert strict_product.metadata.item_id == "C2" and strict_product.metadata.price == 25.0
+        assert strict_product.pin.title == "Wool scarf"
 
         updated = api.feeds_update(
             feed.id,

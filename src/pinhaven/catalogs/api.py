@@ -245,15 +245,15 @@ def delete_product_group(db: DbSession, viewer: CatalogsWrite, product_group_id:
 def product_group_counts(db: DbSession, viewer: CatalogsRead, product_group_id: str) -> dict[str, Any]:
     group = groups.access_group(db=db, owner_id=viewer.user_id, group_id=product_group_id)
     counts = groups.product_counts(groups.matching_items(db=db, group=group))
-    return {"catalog_type": "RETAIL", "in_stock": counts["in_stock"], "total": counts["total"]}
+    return {"catalog_type": "RETAIL", **counts}
 
 
 @router.get("/product_groups/{product_group_id}/products")
 def product_group_products(
     db: DbSession, viewer: CatalogsRead, base_url: BaseUrl, product_group_id: str, page: Pagination
 ) -> dict[str, Any]:
-    """The group's products, item-id order: `{catalog_type, metadata (item attributes), pin}` (pin null for an
-    item without a product pin)."""
+    """The group's products, item-id order: v5 `{catalog_type, metadata {item_id, item_group_id,
+    availability, price, sale_price, currency}, pin}` (pin null for an item without a product pin)."""
     group = groups.access_group(db=db, owner_id=viewer.user_id, group_id=product_group_id)
     items = groups.matching_items(db=db, group=group)
     start = bookmark_int(page.bookmark) or 0  # signed offset bookmark (pagination.py)
@@ -274,7 +274,7 @@ def product_group_products(
         [
             {
                 "catalog_type": "RETAIL",
-                "metadata": present.item_attributes(i),
+                "metadata": present.product_metadata(i),
                 "pin": reads.get(i.pin_id or 0),
             }
             for i in chunk

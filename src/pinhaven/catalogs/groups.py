@@ -115,7 +115,14 @@ def matching_items(*, db: Session, group: CatalogProductGroup) -> list[CatalogIt
 
 
 def product_counts(items: list[CatalogItem]) -> dict[str, int]:
-    return {"in_stock": sum(i.availability == "IN_STOCK" for i in items), "total": len(items)}
+    """v5 product counts of a group (videos: always 0, items here are pictures)."""
+    return {
+        "in_stock": sum(i.availability == "IN_STOCK" for i in items),
+        "out_of_stock": sum(i.availability == "OUT_OF_STOCK" for i in items),
+        "preorder": sum(i.availability == "PREORDER" for i in items),
+        "total": len(items),
+        "videos": 0,
+    }
 
 
 def access_group(*, db: Session, owner_id: int | None, group_id: str) -> CatalogProductGroup:

@@ -108,6 +108,18 @@ def item_attributes(row: CatalogItem) -> dict[str, Any]:
     }
 
 
+def product_metadata(row: CatalogItem) -> dict[str, Any]:
+    """v5 CatalogsRetailProductMetadata."""
+    return {
+        "item_id": row.item_id,
+        "item_group_id": None,
+        "availability": row.availability,
+        "price": float(row.price),
+        "sale_price": float(row.sale_price) if row.sale_price else None,
+        "currency": row.currency,
+    }
+
+
 def item(row: CatalogItem, pins: list[dict[str, Any]] | None) -> dict[str, Any]:
     return {
         "catalog_type": "RETAIL",
