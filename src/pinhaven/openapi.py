@@ -77,8 +77,8 @@ EXTRA_STATUSES: list[tuple[str, str, tuple[str, ...]]] = [
     ("GET", r"^/ext/v1/search/pins$", ("404",)),  # board, user, topic filters
     ("GET", r"^/ext/v1/pins/\{pin_id\}/analytics$", ("403",)),  # only the pin's owner sees its stats
     ("POST", r"^/v5/catalogs(/feeds)?$", ("409",)),  # no free name for the catalog's board
-    ("POST", r"^/v5/catalogs/feeds$", ("404",)),  # catalog_id
-    ("GET", r"^/v5/catalogs/(feeds|items)$", ("404",)),  # catalog_id filter
+    ("POST", r"^/v5/catalogs/(feeds|product_groups)$", ("404",)),  # catalog_id
+    ("GET", r"^/v5/catalogs/(feeds|items|product_groups)$", ("404",)),  # catalog_id filter
 ]
 _AUTH_CALLS = {"get_viewer", "get_bearer_viewer", "_token_viewer"}
 

@@ -102,6 +102,19 @@ def test_bodies_and_filters_naming_unknown_objects_are_documented_404s(
             },
         ),
         ("GET", "/v5/catalogs/feeds", "/v5/catalogs/feeds?catalog_id=1001", {}),
+        ("GET", "/v5/catalogs/product_groups", "/v5/catalogs/product_groups?catalog_id=1001", {}),
+        (
+            "POST",
+            "/v5/catalogs/product_groups",
+            "/v5/catalogs/product_groups",
+            {
+                "json": {
+                    "catalog_id": "1001",
+                    "name": "Shoes",
+                    "filters": {"all_of": [{"BRAND": {"values": ["Acme"]}}]},
+                }
+            },
+        ),
         (
             "GET",
             "/v5/catalogs/items",
