@@ -3,7 +3,6 @@ catalogs:read / catalogs:write). Everything here is the caller's own: another pe
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -23,6 +22,7 @@ from pinhaven.catalogs.schemas import (
 from pinhaven.catalogs.service import FeedFields
 from pinhaven.deps import BaseUrl, Ctx, DbSession, Pagination, user_id_of, v5_scopes
 from pinhaven.errors import InvalidInput
+from pinhaven.jsonbody import parse_json
 from pinhaven.pagination import bookmark_int, encode_bookmark
 from pinhaven.pins.present import present_pins
 
@@ -146,8 +146,8 @@ def _filter_ids(filters: str | None) -> tuple[list[str], str | None]:
     if not filters:
         return [], None
     try:
-        data = json.loads(filters)
-    except ValueError:
+        data = parse_json(filters.encode())
+    except InvalidInput:
         raise InvalidInput("must be a JSON object", field="filters") from None
     ids = data.get("item_ids") if isinstance(data, dict) else None
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
