@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -18,6 +19,7 @@ from pinhaven.deps import BaseUrl, Ctx, CurrentViewer, DbSession, Pagination
 from pinhaven.errors import InvalidInput, NotFound
 from pinhaven.pins.present import present_pins
 from pinhaven.search.text import service
+from pinhaven.search.text.backends import ProductFilter
 from pinhaven.search.text.query import MAX_QUERY_CHARS
 from pinhaven.search.text.schemas import PinSearchPage
 
@@ -39,11 +41,23 @@ def search_pins(
     topic: Annotated[
         str | None, Query(max_length=64, description="Only pins of this topic (id from /ext/v1/taxonomy).")
     ] = None,
+    products_only: Annotated[
+        bool, Query(description="Only product pins (with a price or availability).")
+    ] = False,
+    min_price: Annotated[
+        float | None, Query(ge=0, le=1e12, description="Product pins priced at least this.")
+    ] = None,
+    max_price: Annotated[
+        float | None, Query(ge=0, le=1e12, description="Product pins priced at most this.")
+    ] = None,
+    in_stock: Annotated[bool, Query(description="Only product pins in stock.")] = False,
 ) -> PinSearchPage:
     """Search pins the caller may see for `q` (up to 200 characters): stemmed, prefix and typo-tolerant
     keywords, fused by reciprocal rank with semantic (meaning) matches when semantic search is on (`mode`
     says which), one pin per duplicate group (exact and near copies), promoted pins possibly in some slots.
-    Narrow by `board` (id), `user` (username) or `topic` (id from `/ext/v1/taxonomy`). The page has
+    Narrow by `board` (id), `user` (username) or `topic` (id from `/ext/v1/taxonomy`); shopping filters
+    `products_only`, `min_price` / `max_price` (inclusive, the pin's own currency) and `in_stock` keep product
+    pins only (catalog product pins, pins saved from product pages, and saves of public ones). The page has
     `total_estimate` and, when the query was spell-corrected, `corrected_query`; paginated with `page_size`
     (1-250, default 25) and the signed `bookmark`. Anyone may call it, signed in or not. Pins on secret
     boards are found only by the board's owner and collaborators (a token also needs `pins:read_secret`),
@@ -74,6 +88,7 @@ def search_pins(
         user_id=user_id,
         semantic_search=ctx.settings.semantic_search,
         topic=topic,
+        products=_product_filter(products_only, min_price, max_price, in_stock),
     )
     items = present_pins(db=db, viewer=viewer, pins=result.items, base_url=base_url)
     items = promoted.into_pins(
@@ -86,6 +101,18 @@ def search_pins(
         corrected_query=result.corrected_query,
         mode="hybrid" if result.mode == service.HYBRID else "keyword",
     )
+
+
+def _product_filter(
+    products_only: bool, min_price: float | None, max_price: float | None, in_stock: bool
+) -> ProductFilter | None:
+    if not (products_only or in_stock or min_price is not None or max_price is not None):
+        return None
+    low = Decimal(str(min_price)) if min_price is not None else None
+    high = Decimal(str(max_price)) if max_price is not None else None
+    if low is not None and high is not None and low > high:
+        raise InvalidInput("must not be above max_price", field="min_price")
+    return ProductFilter(min_price=low, max_price=high, in_stock=in_stock)
 
 
 @router.get("/boards", response_model=BoardPage)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, bindparam, or_, select
@@ -28,6 +29,42 @@ MAX_RESULTS = 1000  # deepest result a search pages to
 
 
 @dataclass(frozen=True)
+class ProductFilter:
+    """Product pins only (pins with a price or availability: their own, or a public original's for a save),
+    optionally within a price range (inclusive, in the pin's own currency) and in stock (IN_STOCK or
+    LIMITED_AVAILABILITY)."""
+
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool = False
+
+    def clause(self) -> ColumnElement[bool]:
+        from sqlalchemy import Numeric, cast
+        from sqlalchemy.orm import aliased
+
+        from pinhaven.pins.products import PinProduct
+
+        conditions: list[ColumnElement[bool]] = []
+        price = cast(PinProduct.price, Numeric(24, 6))
+        if self.min_price is not None:
+            conditions.append(price >= self.min_price)
+        if self.max_price is not None:
+            conditions.append(price <= self.max_price)
+        if self.in_stock:
+            conditions.append(PinProduct.availability.in_(("IN_STOCK", "LIMITED_AVAILABILITY")))
+        own = select(PinProduct.pin_id).where(*conditions)
+        original, original_board = aliased(Pin), aliased(Board)
+        # A save shows its original's facts (pins.products.shown_for_pins); only a public original's count here.
+        public_original = (
+            select(PinProduct.pin_id)
+            .join(original, original.id == PinProduct.pin_id)
+            .join(original_board, original_board.id == original.board_id)
+            .where(original_board.privacy == PUBLIC, original.moderation == 0, *conditions)
+        )
+        return or_(Pin.id.in_(own), Pin.parent_pin_id.in_(public_original))
+
+
+@dataclass(frozen=True)
 class Filters:
     """Who is asking, and optional narrowing to one board or one pinner."""
 
@@ -35,6 +72,7 @@ class Filters:
     board_id: int | None = None
     user_id: int | None = None
     topic: str | None = None  # a topic slug (a top topic includes its subtopics): pins assigned to it
+    products: ProductFilter | None = None  # only product pins, by price range and stock (catalogs, issue 17)
     # Filters live for one search: what they read once (member boards) is kept here for its other steps.
     _memo: dict[str, list[int]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -62,6 +100,8 @@ class Filters:
                 or_(PinTopic.top_slug == self.topic, PinTopic.topic_slug == self.topic)
             )
             clauses.append(Pin.id.in_(in_topic))
+        if self.products is not None:
+            clauses.append(self.products.clause())
         return clauses
 
 

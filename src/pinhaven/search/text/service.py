@@ -33,6 +33,7 @@ from pinhaven.search.text.backends import (
     MAX_RESULTS,
     Filters,
     KeywordHits,
+    ProductFilter,
     backend_for,
 )
 from pinhaven.search.text.fusion import reciprocal_rank_fusion
@@ -70,6 +71,7 @@ def search_pins(
     user_id: int | None = None,
     semantic_search: bool = True,
     topic: str | None = None,
+    products: ProductFilter | None = None,
 ) -> PinSearchPage:
     """Pins the viewer may see matching `query`, best first; optionally within one board or one pinner's pins,
     or one topic (`topic`: a slug, see pinhaven.topics)."""
@@ -77,12 +79,12 @@ def search_pins(
     offset, pinned_mode = _decode_offset(page.bookmark, with_mode=True)
     if board_id is not None:
         access_board(db=db, viewer=viewer, board_id=board_id)  # NotFound for boards the viewer cannot see
-    filters = Filters(viewer=viewer, board_id=board_id, user_id=user_id, topic=topic)
+    filters = Filters(viewer=viewer, board_id=board_id, user_id=user_id, topic=topic, products=products)
     # Only as deep as this page needs (joining hits to pins and boards is the main per-hit cost), but the
     # top FUSION_DEPTH whenever semantic results may be fused in, so every page fuses the same two heads.
     want_semantic = semantic_search and pinned_mode != KEYWORD
     depth = offset + page.page_size + 1
-    if topic is not None:
+    if topic is not None or products is not None:
         # SQLite's MATCH takes its LIMIT before the join where the topic filter applies: look deeper so a
         # page of the topic's hits survives the filter (PostgreSQL and MariaDB filter inside the limit).
         depth = min(max(depth * TOPIC_DEPTH_FACTOR, FUSION_DEPTH), MAX_RESULTS)
