@@ -233,6 +233,7 @@ def _routers() -> list[Any]:
     from pinhaven.boards import api as boards_api
     from pinhaven.boards import invitations_api, invitations_web
     from pinhaven.catalogs import api as catalogs_api
+    from pinhaven.catalogs import web as catalogs_web
     from pinhaven.comments import api as comments_api
     from pinhaven.comments import web as comments_web
     from pinhaven.discovery import api as discovery_api
@@ -279,6 +280,7 @@ def _routers() -> list[Any]:
         topics_api.router,
         topics_web.router,
         catalogs_api.router,
+        catalogs_web.router,
         comments_api.router,
         comments_web.router,
         notifications_api.router,
