@@ -11,7 +11,8 @@ query's pHash or its mirror's):
   * the vector index returns it among the query's nearest neighbours at cosine ≥ `min_cosine_alone`
     (catches crops and rotations that move the pHash further than any useful radius).
 
-Flat graphics (either image's `layout.flatness` ≥ FLAT_FROM) need more than one signal: hashes and
+Flat graphics (either image's `layout.flatness` ≥ FLAT_FROM, or both ≥ FLAT_PAIR_FROM: a rotated copy's
+black corners make it less flat) need more than one signal: hashes and
 descriptor are dominated by the plain background there, so two different graphics on the same background
 agree on both. Such a pair counts only when one of the tiers above finds it *and* the drawn parts agree
 (structure.py: one transform maps the shapes, letters and blocks of one onto the other's, covering
