@@ -161,14 +161,18 @@ class Settings:
     admission_queue_deadline_seconds: float = 2.0  # waited longer before the handler starts: 503 (0: never)
     admission_retry_after_seconds: int = 1
     db_pool_timeout_seconds: float = 2.0  # wait for a pooled connection; then 503 + Retry-After
-    smtp_url: str = field(default="", repr=False)  # empty: no e-mail; smtp://user:pass@host:25, smtps://, smtp+starttls://
+    smtp_url: str = field(
+        default="", repr=False
+    )  # empty: no e-mail; smtp://user:pass@host:25, smtps://, smtp+starttls://
     mail_from: str = "Pinhaven <pinhaven@localhost>"
     notification_digest_interval_seconds: float = 86400.0  # daily e-mail digest (0: never)
     ranking_weights: str = "save=1,click=0.6,closeup=0.3,hide=-2"  # utility of the ranker's objectives
     ranking_train_interval_seconds: float = 21600.0  # scheduled label + train + promote-if-better (0: never)
     ranking_min_new_sessions: int = 500  # labelled feed sessions since the last model before retraining
     catalog_sync_interval_hours: float = 6.0  # catalog feeds re-fetched this often (0: only on request)
-    ocr_enabled: bool = True  # read text in new images (needs rapidocr-onnxruntime; off with a log line if absent)
+    ocr_enabled: bool = (
+        True  # read text in new images (needs rapidocr-onnxruntime; off with a log line if absent)
+    )
     ocr_det_side: int = 480  # px: longest side the text detector sees (smaller: faster, misses small text)
     ocr_rec_model: str = ""  # empty: the shipped Chinese+Latin model; else a PaddleOCR recognition .onnx
     ocr_rec_keys: str = ""  # that model's character list (one per line), for other languages

@@ -22,17 +22,17 @@ def all_metadata() -> MetaData:
     import pinhaven.ingest.url_learning
     import pinhaven.jobs.models
     import pinhaven.media.models
-    import pinhaven.moderation.models
     import pinhaven.messages.models
+    import pinhaven.moderation.models
     import pinhaven.notifications.models
     import pinhaven.ocr.models
-    import pinhaven.topics.models
     import pinhaven.pins.models
     import pinhaven.pins.products
-    import pinhaven.safety.models
     import pinhaven.ranking.models
+    import pinhaven.safety.models
     import pinhaven.search.text.models
     import pinhaven.search.visual.models
-    import pinhaven.stream.models  # noqa: F401
+    import pinhaven.stream.models
+    import pinhaven.topics.models  # noqa: F401
 
     return Base.metadata

@@ -17,11 +17,11 @@ depends_on = None
 _TS = pinhaven.db.base.UTCDateTime
 
 
-def _id() -> sa.Column:  # type: ignore[type-arg]
+def _id() -> sa.Column:
     return sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False)
 
 
-def _spend() -> list[sa.Column]:  # type: ignore[type-arg]
+def _spend() -> list[sa.Column]:
     return [
         sa.Column("spend_day", sa.String(length=10), nullable=False),
         sa.Column("spend_today", sa.BigInteger(), nullable=False),

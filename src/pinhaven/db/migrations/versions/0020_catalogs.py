@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _times() -> list[sa.Column]:  # type: ignore[type-arg]
+def _times() -> list[sa.Column]:
     return [
         sa.Column("created_at", pinhaven.db.base.UTCDateTime(), nullable=False),
         sa.Column("updated_at", pinhaven.db.base.UTCDateTime(), nullable=False),
