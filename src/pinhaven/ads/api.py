@@ -12,7 +12,7 @@ from pinhaven.accounts.scopes import Viewer
 from pinhaven.ads import clicks, present, service
 from pinhaven.ads.schemas import AdAccountCreate
 from pinhaven.ads.serving import forget_pool
-from pinhaven.deps import Ctx, CurrentViewer, DbSession, Pagination, user_id_of, v5_scopes
+from pinhaven.deps import Ctx, DbSession, Pagination, Scopes, user_id_of, v5_scopes
 
 router = APIRouter(prefix="/v5", tags=["ads"])
 
@@ -203,13 +203,21 @@ def get_ad(db: DbSession, viewer: AdsRead, ad_account_id: str, ad_id: str) -> di
 ext_router = APIRouter(prefix="/ext/v1", tags=["ads"])
 
 
+# A click is an engagement event: the scope of POST /ext/v1/events (signed-out visitors too).
+ClickReporter = Annotated[Viewer, Depends(Scopes("user_accounts:write", allow_anonymous=True))]
+
+
 class ClickBody(BaseModel):
     token: str = Field(min_length=1, max_length=1024)
 
 
 @ext_router.post("/ads/click")
-def record_click(db: DbSession, ctx: Ctx, viewer: CurrentViewer, body: ClickBody) -> dict[str, Any]:
-    """Report a click on a promoted pin with the `ad_click_token` it was served with."""
+def record_click(db: DbSession, ctx: Ctx, viewer: ClickReporter, body: ClickBody) -> dict[str, Any]:
+    """Report a click on a promoted pin with the `ad_click_token` it was served with. Signed-out visitors may call
+    it; a token needs `user_accounts:write` (as for engagement events), a cookie write the CSRF token. The answer
+    names the ad, the pin and the destination URL, and whether the click was billed (a repeat click by the same
+    person on the same ad within 24 hours is not). Errors: 400 for a malformed, forged or expired token or an ad that
+    no longer exists; 403 for a missing scope or CSRF token; 429 when rate-limited."""
     done = clicks.click(db, secret_key=ctx.settings.secret_key, token=body.token)
     return {"ad_id": str(done.ad_id), "pin_id": str(done.pin_id), "destination_url": done.destination_url,
             "recorded": done.recorded}  # fmt: skip
