@@ -180,3 +180,30 @@ def alice(ctx: AppContext) -> Account:
 @pytest.fixture
 def bob(ctx: AppContext) -> Account:
     return make_account(ctx, "bob")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium per test process, for every folder's browser tests. It lives here, not in
+    tests/e2e/conftest.py re-exported elsewhere: each re-export is a fixture of its own, and a second Playwright
+    session in one process fails ("Sync API inside the asyncio loop")."""
+    from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
+
+    def unavailable(reason: str) -> None:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{reason}; PINHAVEN_REQUIRE_SERVICES=1 requires browser tests to run")
+        pytest.skip(reason)
+
+    if not os.path.exists(CHROMIUM):
+        unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install 'playwright>=1.45,<2')")
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()

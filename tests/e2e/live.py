@@ -30,8 +30,10 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(settings: Settings) -> Iterator[LiveServer]:
-    """The app over `settings` (worker threads included, so uploaded images get processed)."""
-    ctx = build_context(settings)
+    """The app over `settings` (worker threads included, so uploaded images get processed). Requests never time
+    out in the admission queue: a loaded test machine must not turn a page into a 503 (tests/core/test_admission.py
+    covers the deadline)."""
+    ctx = build_context(settings.with_overrides(admission_queue_deadline_seconds=0.0))
     config = uvicorn.Config(
         create_app(ctx=ctx), host="127.0.0.1", port=free_port(), log_level="warning", access_log=False
     )

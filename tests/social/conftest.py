@@ -54,11 +54,11 @@ def smtp_server() -> Iterator[Mailbox]:
 
 # The browser test (test_social_browser.py) uses the e2e fixtures: one live server per module, one Chromium
 # per session, visitors whose console errors fail the test (and the hook that tells them the outcome).
-from tests.e2e.conftest import browser, pytest_runtest_makereport, visitors  # noqa: E402, F401
+from tests.e2e.conftest import pytest_runtest_makereport, visitors  # noqa: E402, F401
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Any]:  # noqa: F811
+def live(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Any]:
     """As tests/e2e's, but never shedding a request for waiting (this box is shared and busy)."""
     from tests.e2e.live import live_server
 
