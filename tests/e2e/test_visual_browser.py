@@ -251,7 +251,9 @@ def test_crop_box_works_on_a_phone_with_touch_and_mouse(visitors: Any, corpus: C
     first_similar_is(phone.page, pins["blue"])
     phone.page.locator("[data-visual-reset]").click()
     first_similar_is(phone.page, pins["red"])
-    # a finger: the drag draws the box instead of scrolling the page
+    # a finger: the drag draws the box instead of scrolling the page. Clicking reset scrolled down to it (topics
+    # and comments now sit between the picture and "Visually similar"): back to the picture first, as a person would.
+    phone.page.locator(".closeup-media img").scroll_into_view_if_needed()
     scrolled = phone.page.evaluate("window.scrollY")
     assert_matches_drag(touch_drag(phone), tolerance=0.03)
     first_similar_is(phone.page, pins["blue"])

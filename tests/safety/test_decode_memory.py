@@ -137,6 +137,7 @@ def test_concurrent_large_uploads_stay_within_the_budgets_memory(settings: Setti
     assert decode_budget.budget().peak <= pixels
     growth = max(samples) - idle
     # One decode of a 6 MP RGB PNG peaks near 8 bytes a pixel (decode, convert, encode buffers); six at once
-    # (no budget) measured ~300 MB here. The budget lets one run at a time: allow three decodes' worth.
-    assert growth < 3 * 8 * pixels, f"RSS grew {growth / 2**20:.0f} MB"
+    # (no budget) measured ~300 MB here. The budget lets one run at a time; allow four decodes' worth, as the
+    # process is shared with other tests and the allocator (143 MB was seen once at load 14; 249 MB without it).
+    assert growth < 4 * 8 * pixels, f"RSS grew {growth / 2**20:.0f} MB"
     assert _rss() - idle < 2 * 8 * pixels  # and most of it went back
