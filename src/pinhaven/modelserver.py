@@ -189,7 +189,10 @@ def minilm_encode() -> Encode:
     return lambda texts: encoder.encode(texts)
 
 
-def run(path: str) -> None:
+PARENT_CHECK_SECONDS = 1.0
+
+
+def run(path: str, parent: int | None = None) -> None:
     """The model process's entry point (`serving.py` spawns it): serve until SIGTERM/SIGINT."""
     logging.basicConfig(level=logging.WARNING)
     server = ModelServer(Path(path), minilm_encode())
@@ -202,7 +205,11 @@ def run(path: str) -> None:
     signal.signal(signal.SIGINT, on_signal)
     thread = threading.Thread(target=server.serve_forever, name="model-server", daemon=True)
     thread.start()
-    stop.wait()
+    # Also stop when the server that started us (`parent`, passed by it: it may be gone before we could ask) dies
+    # without telling us (SIGKILL, a crash): an orphaned model process would hold its memory and socket forever.
+    parent = os.getppid() if parent is None else parent
+    while not stop.wait(PARENT_CHECK_SECONDS) and os.getppid() == parent:
+        pass
     server.shutdown()
     server.server_close()
     Path(path).unlink(missing_ok=True)
@@ -290,4 +297,4 @@ class RemoteTextModel:
 if __name__ == "__main__":
     import sys
 
-    run(sys.argv[1])
+    run(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -93,7 +93,9 @@ class ModelProcess:
         # Its own interpreter (`python -m pinhaven.modelserver`): it imports only what the model needs, and
         # shows as such in `ps`.
         self.path.unlink(missing_ok=True)
-        self.process = subprocess.Popen([sys.executable, "-m", "pinhaven.modelserver", str(self.path)])
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pinhaven.modelserver", str(self.path), str(os.getpid())]
+        )
         deadline = time.monotonic() + MODEL_START_SECONDS
         while not self.path.exists() and self.process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)  # the socket is up before the model loads (it loads on the first texts)

@@ -111,3 +111,31 @@ def test_a_process_routed_to_the_model_process_keeps_its_query_cache(server: Mod
         assert semantic.encoder() is encoder
     finally:
         semantic.use_encoder(original)
+
+
+def test_the_model_process_exits_when_its_parent_dies_without_a_word(tmp_path: Path) -> None:
+    """A `serve` killed with SIGKILL leaves no orphaned model process holding memory and the socket."""
+    import subprocess
+    import sys
+    import time
+
+    sock = Path("/tmp") / f"pinhaven-orphan-{tmp_path.name[-20:]}.sock"  # AF_UNIX paths are short
+    # A parent that starts the model process, prints its pid and exits at once (as a killed server would).
+    launcher = (
+        "import subprocess, sys; "
+        "import os; "
+        f"p = subprocess.Popen([sys.executable, '-m', 'pinhaven.modelserver', {str(sock)!r}, str(os.getpid())],"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(p.pid)"
+    )
+    child_pid = int(
+        subprocess.run([sys.executable, "-c", launcher], capture_output=True, text=True, check=True).stdout
+    )
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{child_pid}").exists() and time.monotonic() < deadline:
+        status = Path(f"/proc/{child_pid}/status").read_text() if Path(f"/proc/{child_pid}").exists() else ""
+        if "State:\tZ" in status:
+            break
+        time.sleep(0.2)
+    status = Path(f"/proc/{child_pid}/status").read_text() if Path(f"/proc/{child_pid}").exists() else ""
+    assert not status or "State:\tZ" in status, "the orphaned model process is still running"
+    assert not sock.exists()  # it cleaned up as on SIGTERM
