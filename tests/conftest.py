@@ -149,8 +149,10 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         ocr_enabled=False,  # likewise the OCR models (tests/understanding)
         secret_key="test-secret-key",
         # A busy CI box can hold a request on the event loop for seconds; shedding it would fail unrelated
-        # tests. tests/core/test_admission.py sets its own deadline.
+        # tests. tests/core/test_admission.py sets its own deadline (and its own pool timeout: a 503 "database
+        # busy" after 2 s of waiting for a connection failed an unrelated page test at load 14).
         admission_queue_deadline_seconds=0.0,
+        db_pool_timeout_seconds=30.0,
     )
 
 
