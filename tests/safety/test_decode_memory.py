@@ -95,6 +95,11 @@ def _png(side: int) -> bytes:
     return out.getvalue()
 
 
+# Slow suite only: it reads the whole test process's RSS, which other tests sharing an xdist worker grow too
+# (327 MB seen in a default-suite run, more than the 249 MB of no budget at all). `make test-slow` runs it in a
+# process of its own; the budget's behaviour is asserted deterministically above, and bench/decode_memory.py
+# measures the 50 MP case in a fresh process.
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="RSS is read from /proc")
 def test_concurrent_large_uploads_stay_within_the_budgets_memory(settings: Settings) -> None:
     side = 2450  # 6 MP
